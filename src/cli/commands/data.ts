@@ -1,0 +1,4 @@
+import type { Command } from "@commander-js/extra-typings";
+
+// Placeholder until this command group's issue lands (the helper owning it replaces this file).
+export function registerDataCommands(_program: Command): void {}

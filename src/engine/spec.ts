@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * The run spec: everything the Python engine needs for one run (train and/or generate).
+ * Validated here before the worker sees it, and again in engine/quicklearn_engine/spec.py.
+ * Defaults are the thesis recipe (lr 5e-5 constant, no warmup, 2 epochs, effective batch 12, bf16 on GPU).
+ */
+export const LoraSpec = z.strictObject({
+  r: z.number().int().positive().default(16),
+  alpha: z.number().positive().default(32),
+  dropout: z.number().min(0).max(1).default(0.05),
+  /** Module names to adapt; null lets the engine pick the architecture's attention projections. */
+  target_modules: z.array(z.string()).nullable().default(null),
+});
+
+export const TrainSpec = z.strictObject({
+  /** JSONL files written by `data build` ({"id","task","category","source","target","references"}). */
+  files: z.array(z.string()).min(1),
+  epochs: z.number().positive().default(2),
+  learning_rate: z.number().positive().default(5e-5),
+  lr_schedule: z.enum(["constant", "linear", "cosine"]).default("constant"),
+  warmup_steps: z.number().int().min(0).default(0),
+  effective_batch_size: z.number().int().positive().default(12),
+  /** Padded tokens (source + target) per micro-batch; batches are grouped by length under it. */
+  max_tokens_per_batch: z.number().int().positive().default(16384),
+  optimizer: z.enum(["adamw", "adafactor"]).default("adamw"),
+  weight_decay: z.number().min(0).default(0),
+  max_grad_norm: z.number().positive().nullable().default(1.0),
+  lora: LoraSpec.nullable().default(null),
+  /** Save a resumable checkpoint every N optimizer steps (0: only at epoch ends). */
+  checkpoint_every_steps: z.number().int().min(0).default(0),
+});
+
+export const EvalSpec = z.strictObject({
+  files: z.array(z.string()).min(1),
+  max_new_tokens: z.number().int().positive().default(128),
+  num_beams: z.number().int().positive().default(1),
+  /** Prompts per generation batch (batches are sorted by length; predictions keep input order). */
+  batch_size: z.number().int().positive().default(32),
+});
+
+export const RunSpec = z.strictObject({
+  run_id: z.string().min(1),
+  /** Hugging Face hub id or local directory of the base model. */
+  model: z.string().min(1),
+  /** A model directory saved by an earlier run (e.g. a pre-finetune) to start from instead of `model`. */
+  init_from: z.string().nullable().default(null),
+  /** Encoding the data files were built with; `tk-instruct` lets the engine drop overflowing examples. */
+  encoding: z.string().default("thesis-def-pos"),
+  max_source_length: z.number().int().positive().default(1024),
+  max_target_length: z.number().int().positive().default(128),
+  precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
+  device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
+  seed: z.number().int().default(42),
+  train: TrainSpec.nullable().default(null),
+  eval: EvalSpec.nullable().default(null),
+  output_dir: z.string().min(1),
+  save_model: z.boolean().default(false),
+});
+
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunSpecInput = z.input<typeof RunSpec>;
+export type TrainSpec = z.infer<typeof TrainSpec>;
+export type EvalSpec = z.infer<typeof EvalSpec>;
