@@ -37,6 +37,11 @@ function propagateExitOverride(cmd: Command): void {
 
 /** Runs the CLI and returns the exit code; user mistakes become one clear message, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  // `quicklearn encode --json | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return 0;
