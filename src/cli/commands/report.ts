@@ -1,4 +1,44 @@
-import type { Command } from "@commander-js/extra-typings";
+import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
+import { DEFAULT_BOOTSTRAP } from "../../analysis/index.js";
+import { reportJson, writeReport } from "../../report/index.js";
+import { progressLine } from "../../report/text.js";
+import { info, printJson } from "../output.js";
 
-// Placeholder until this command group's issue lands (the helper owning it replaces this file).
-export function registerReportCommand(_program: Command): void {}
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${flag} needs a whole number >= 1 (got "${v}")`);
+    return n;
+  };
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "Analyse a study directory (finished or partial) and write its report: one self-contained HTML page\n" +
+        "(inline SVG charts, tables, claims with bootstrap intervals); optionally Markdown, CSV and PNG charts.",
+    )
+    .argument("<dir>", "study directory (the one holding plan.json)")
+    .option("--out <file>", "HTML report path (default: DIR/report.html)")
+    .option("--md <file>", "also write the report as Markdown")
+    .option("--csv <dir>", "also write the tables as CSV files into this folder")
+    .option("--png <dir>", "also write each chart as a PNG (needs Chromium)")
+    .option("--json", "print the analysis as one JSON document on stdout")
+    .option("--resamples <n>", "bootstrap resamples", positiveInt("--resamples"), DEFAULT_BOOTSTRAP.resamples)
+    .option("--seed <n>", "bootstrap PRNG seed", positiveInt("--seed"), DEFAULT_BOOTSTRAP.seed)
+    .action(async (dir, opts) => {
+      const { analysis, written } = await writeReport(dir, {
+        out: opts.out,
+        md: opts.md,
+        csvDir: opts.csv,
+        pngDir: opts.png,
+        bootstrap: { resamples: opts.resamples, seed: opts.seed },
+      });
+      const say = opts.json ? info : (line: string) => process.stdout.write(line + "\n");
+      say(`${analysis.study.name}: ${progressLine(analysis)}`);
+      for (const path of written) say(`wrote ${path}`);
+      if (opts.json) printJson(reportJson(analysis));
+    });
+}

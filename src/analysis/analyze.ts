@@ -1,0 +1,486 @@
+import { Bootstrap, DEFAULT_BOOTSTRAP, difference, interval, type BootstrapOptions } from "./bootstrap.js";
+import { budgetAxis, budgetText, settingText, type BudgetAxis } from "./budget.js";
+import { effectPairs, matchingPairs, EFFECT_TITLES, type ConditionMeta, type EffectKind } from "./design.js";
+import { REPORT_GROUPS, type ReportGroup } from "./groups.js";
+import { matchingBudget } from "./interpolate.js";
+import type { PublishedFigures } from "./published.js";
+import { mean, quantileSorted } from "./stats.js";
+import { buildResultsTable, type Condition, type ResultsTable } from "./table.js";
+import type { ArmRole, StudyResults, Truncation } from "./types.js";
+
+export type Interval = [number, number];
+
+export const AGGREGATION =
+  "ROUGE-L × 100, macro-averaged: the mean over tasks of each task's mean over its test instances (the thesis's aggregation); micro = mean over all instances.";
+
+export interface ConditionRef {
+  arm: string;
+  setting: string;
+  budget: string | null;
+}
+
+export interface OverallRow extends ConditionRef {
+  key: string;
+  label: string;
+  role: ArmRole;
+  rougeL: number;
+  ci: Interval;
+  micro: number;
+  n_tasks: number;
+  n_instances: number;
+  seeds: number;
+  /** The thesis's figure for this condition (thesis preset only). */
+  published: number | null;
+}
+
+export interface GroupRow extends ConditionRef {
+  key: string;
+  group: ReportGroup;
+  rougeL: number;
+  ci: Interval;
+  n_tasks: number;
+  published: number | null;
+}
+
+export interface TaskCell {
+  rougeL: number;
+  ci: Interval;
+  n_instances: number;
+  truncation: Truncation | null;
+}
+
+export interface TaskRow {
+  task: string;
+  category: string;
+  group: ReportGroup;
+  /** By condition key; absent when the condition has not scored the task. */
+  cells: Record<string, TaskCell>;
+}
+
+export interface CurvePoint extends ConditionRef {
+  key: string;
+  label: string;
+  role: ArmRole;
+  /** Training samples per task (the budget's axis position); null for zero-shot. */
+  x: number | null;
+  rougeL: number;
+  ci: Interval;
+}
+
+export interface MatchingRow {
+  arm: string;
+  setting: string;
+  baseline: string;
+  baseline_setting: string;
+  baseline_budget: string;
+  baseline_rougeL: number;
+  /** Interpolated training samples per task at which the curve reaches the baseline; null if not reached. */
+  budget_per_task: number | null;
+  /** budget_per_task / the baseline's budget (its axis position); null if not reached. */
+  share_of_baseline: number | null;
+  /** The curve is already at the baseline at its smallest measured budget (the match may lie lower). */
+  at_first_budget: boolean;
+  /** 95 % bootstrap interval of the share; an end is null where the resamples do not reach the baseline. */
+  share_ci: [number | null, number | null];
+  /** Share of bootstrap resamples in which the curve reaches the baseline within the measured budgets. */
+  reached_in: number;
+  /** The interval supports the match: reached in at least 97.5 % of resamples. */
+  supported: boolean;
+  sentence: string;
+}
+
+export interface EffectRow {
+  effect: EffectKind;
+  title: string;
+  a: ConditionRef & { label: string };
+  b: ConditionRef & { label: string };
+  a_rougeL: number;
+  b_rougeL: number;
+  diff: number;
+  ci: Interval;
+  n_tasks: number;
+  verdict: "higher" | "lower" | "inconclusive";
+  sentence: string;
+}
+
+export interface Analysis {
+  study: { name: string; preset: string | null; runs_done: number; runs_total: number; runs_failed: number };
+  aggregation: string;
+  bootstrap: BootstrapOptions;
+  budget_axis: { all_position: number; all_source: string };
+  conditions: (ConditionRef & { key: string; label: string; role: ArmRole })[];
+  overall: OverallRow[];
+  groups: GroupRow[];
+  tasks: TaskRow[];
+  curve_points: CurvePoint[];
+  matching: MatchingRow[];
+  effects: EffectRow[];
+  /** The thesis's claims recomputed from its published overall figures (thesis preset only). */
+  published_claims: PublishedClaims | null;
+  notes: string[];
+}
+
+export interface AnalysisOptions {
+  bootstrap?: BootstrapOptions;
+  /** The thesis's figures, shown beside the study's when the study is the thesis preset. */
+  published?: PublishedFigures | null;
+}
+
+/** The whole analysis of a (possibly partial) study: every figure with its bootstrap interval. */
+export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {}): Analysis {
+  const bootstrapOptions = options.bootstrap ?? DEFAULT_BOOTSTRAP;
+  const published = study.preset === "thesis" ? (options.published ?? null) : null;
+  const table = buildResultsTable(study);
+  const boot = new Bootstrap(table, bootstrapOptions);
+  const meanTrainAll = study.meanTrainAll ?? published?.meanTrainAll ?? null;
+  const allSource =
+    study.meanTrainAll !== null
+      ? study.meanTrainAllSource
+      : published
+        ? "the thesis's dataset (published totals)"
+        : "";
+  const axis = budgetAxis(
+    table.conditions.flatMap((c) => (c.budget ? [c.budget] : [])),
+    meanTrainAll,
+    allSource,
+  );
+  const armPrefinetune = new Map(study.arms.map((a) => [a.name, a.prefinetune]));
+  const metas: ConditionMeta[] = table.conditions.map((c) => ({
+    ...c,
+    prefinetune: armPrefinetune.get(c.arm) ?? null,
+  }));
+
+  const overall = table.conditions.map((c, i) => overallRow(c, i, boot, published));
+  const runsDone = study.runs.filter((r) => r.status === "done").length;
+  return {
+    study: {
+      name: study.name,
+      preset: study.preset,
+      runs_done: runsDone,
+      runs_total: study.runs.length,
+      runs_failed: study.runs.filter((r) => r.status === "failed").length,
+    },
+    aggregation: AGGREGATION,
+    bootstrap: bootstrapOptions,
+    budget_axis: { all_position: axis.allPosition, all_source: axis.allSource },
+    conditions: table.conditions.map(({ key, arm, label, role, setting, budget }) => ({
+      key,
+      arm,
+      label,
+      role,
+      setting,
+      budget,
+    })),
+    overall,
+    groups: groupRows(table, boot, published),
+    tasks: taskRows(table, boot),
+    curve_points: overall.map((o) => ({
+      key: o.key,
+      arm: o.arm,
+      label: o.label,
+      role: o.role,
+      setting: o.setting,
+      budget: o.budget,
+      x: o.budget === null ? null : axis.position(o.budget),
+      rougeL: o.rougeL,
+      ci: o.ci,
+    })),
+    matching: matchingPairs(metas).map((p) => matchingRow(p.curve, p.baseline, table, boot, axis)),
+    effects: effectPairs(metas).map((p) => effectRow(p.kind, p.a, p.b, table, boot)),
+    published_claims: published ? publishedClaims(published) : null,
+    notes: study.notes,
+  };
+}
+
+function overallRow(
+  c: Condition,
+  i: number,
+  boot: Bootstrap,
+  published: PublishedFigures | null,
+): OverallRow {
+  const agg = boot.aggregate([i]);
+  // Micro: every scored instance weighs the same (its score averaged over seeds).
+  const perInstance: number[] = [];
+  for (const perSeed of c.scores) {
+    if (!perSeed) continue;
+    for (let k = 0; k < perSeed[0]!.length; k++) {
+      const v = mean(perSeed.map((arr) => arr[k]!));
+      if (!Number.isNaN(v)) perInstance.push(v);
+    }
+  }
+  const n = perInstance.length;
+  const sum = perInstance.reduce((a, b) => a + b, 0);
+  return {
+    key: c.key,
+    arm: c.arm,
+    label: c.label,
+    role: c.role,
+    setting: c.setting,
+    budget: c.budget,
+    rougeL: agg.points[0]!,
+    ci: interval(agg.replicates[0]!),
+    micro: n === 0 ? NaN : (100 * sum) / n,
+    n_tasks: agg.nTasks,
+    n_instances: n,
+    seeds: c.seeds.length,
+    published: published?.overall(c.arm, c.setting, c.budget) ?? null,
+  };
+}
+
+function groupRows(table: ResultsTable, boot: Bootstrap, published: PublishedFigures | null): GroupRow[] {
+  const rows: GroupRow[] = [];
+  for (const [i, c] of table.conditions.entries()) {
+    for (const [g, group] of REPORT_GROUPS.entries()) {
+      const agg = boot.aggregate([i], g);
+      if (agg.nTasks === 0) continue;
+      rows.push({
+        key: c.key,
+        arm: c.arm,
+        setting: c.setting,
+        budget: c.budget,
+        group,
+        rougeL: agg.points[0]!,
+        ci: interval(agg.replicates[0]!),
+        n_tasks: agg.nTasks,
+        published: published?.group(c.arm, c.setting, c.budget, group) ?? null,
+      });
+    }
+  }
+  return rows;
+}
+
+function taskRows(table: ResultsTable, boot: Bootstrap): TaskRow[] {
+  return table.tasks.map((t, ti) => {
+    const cells: Record<string, TaskCell> = {};
+    for (const [ci, c] of table.conditions.entries()) {
+      const est = boot.task(ci, ti);
+      if (!est) continue;
+      cells[c.key] = {
+        rougeL: est.value,
+        ci: est.ci,
+        n_instances: est.n,
+        truncation: c.truncation[ti] ?? null,
+      };
+    }
+    return { task: t.name, category: t.category, group: t.group, cells };
+  });
+}
+
+/** Sentinel for "not reached" in a resample, so that percentiles can still be taken. */
+const NOT_REACHED = 1e18;
+
+function matchingRow(
+  curveIdx: number[],
+  baseIdx: number,
+  table: ResultsTable,
+  boot: Bootstrap,
+  axis: BudgetAxis,
+): MatchingRow {
+  const conds = table.conditions;
+  const curve = [...curveIdx].sort(
+    (a, b) => axis.position(conds[a]!.budget!) - axis.position(conds[b]!.budget!),
+  );
+  const xs = curve.map((i) => axis.position(conds[i]!.budget!));
+  const base = conds[baseIdx]!;
+  const baseBudget = axis.position(base.budget!);
+  const agg = boot.aggregate([...curve, baseIdx]);
+  const target = agg.points[curve.length]!;
+  const match = matchingBudget(
+    xs.map((x, k) => ({ x, y: agg.points[k]! })),
+    target,
+  );
+  const shares = new Float64Array(boot.resamples);
+  let reached = 0;
+  let valid = 0;
+  for (let r = 0; r < boot.resamples; r++) {
+    const t = agg.replicates[curve.length]![r]!;
+    if (Number.isNaN(t)) {
+      shares[r] = NaN;
+      continue;
+    }
+    valid++;
+    const m = matchingBudget(
+      xs.map((x, k) => ({ x, y: agg.replicates[k]![r]! })),
+      t,
+    );
+    if (m.reached) reached++;
+    shares[r] = m.reached ? m.budget / baseBudget : NOT_REACHED;
+  }
+  const sorted = shares.filter((v) => !Number.isNaN(v)).sort();
+  const q = (p: number) => {
+    const v = quantileSorted(sorted, p);
+    return Number.isNaN(v) || v >= NOT_REACHED / 10 ? null : v;
+  };
+  const reachedIn = valid === 0 ? 0 : reached / valid;
+  const row: MatchingRow = {
+    arm: conds[curve[0]!]!.arm,
+    setting: conds[curve[0]!]!.setting,
+    baseline: base.arm,
+    baseline_setting: base.setting,
+    baseline_budget: base.budget!,
+    baseline_rougeL: target,
+    budget_per_task: match.reached ? match.budget : null,
+    share_of_baseline: match.reached ? match.budget / baseBudget : null,
+    at_first_budget: match.reached && match.atFirstBudget,
+    share_ci: [q(0.025), q(0.975)],
+    reached_in: reachedIn,
+    supported: match.reached && reachedIn >= 0.975,
+    sentence: "",
+  };
+  row.sentence = matchingSentence(row, row.arm, row.baseline);
+  return row;
+}
+
+const pct = (v: number) => `${Math.round(100 * v)} %`;
+const pts = (v: number) => v.toFixed(2);
+const signed = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)}`;
+
+export function matchingSentence(row: MatchingRow, arm: string, baseline: string): string {
+  const who = `${arm} (${settingText(row.setting)})`;
+  const target = `${settingText(row.baseline_setting)} ${baseline} (${budgetText(row.baseline_budget)}, ${pts(row.baseline_rougeL)})`;
+  if (row.budget_per_task === null || row.share_of_baseline === null) {
+    return `${who} does not reach ${target} within the measured budgets.`;
+  }
+  const [lo, hi] = row.share_ci;
+  const ci = `95 % CI ${lo === null ? "not reached" : pct(lo)} to ${hi === null ? "not reached" : pct(hi)}`;
+  const where = row.at_first_budget
+    ? `already at its smallest measured budget, ${Math.round(row.budget_per_task)} per task (${pct(row.share_of_baseline)} of its samples or fewer)`
+    : `with ${pct(row.share_of_baseline)} of its samples (${Math.round(row.budget_per_task)} per task; ${ci})`;
+  if (row.supported) return `${who} matches ${target} ${where}.`;
+  return (
+    `On the point estimates ${who} reaches ${target} ${where}, but the interval does not support a match: ` +
+    `the curve reaches it in only ${pct(row.reached_in)} of bootstrap resamples.`
+  );
+}
+
+function effectRow(kind: EffectKind, a: number, b: number, table: ResultsTable, boot: Bootstrap): EffectRow {
+  const ca = table.conditions[a]!;
+  const cb = table.conditions[b]!;
+  const agg = boot.aggregate([a, b]);
+  const diff = agg.points[0]! - agg.points[1]!;
+  const ci = interval(difference(agg.replicates[0]!, agg.replicates[1]!));
+  const verdict = ci[0] > 0 ? "higher" : ci[1] < 0 ? "lower" : "inconclusive";
+  const ref = (c: Condition) => ({ arm: c.arm, setting: c.setting, budget: c.budget, label: c.label });
+  const row: EffectRow = {
+    effect: kind,
+    title: EFFECT_TITLES[kind],
+    a: ref(ca),
+    b: ref(cb),
+    a_rougeL: agg.points[0]!,
+    b_rougeL: agg.points[1]!,
+    diff,
+    ci,
+    n_tasks: agg.nTasks,
+    verdict,
+    sentence: "",
+  };
+  row.sentence = effectSentence(row);
+  return row;
+}
+
+/** A condition in a sentence: the arm's short name (labels are in the tables), setting and budget. */
+export function describe(c: ConditionRef): string {
+  return `${c.arm} (${settingText(c.setting)}, ${budgetText(c.budget)})`;
+}
+
+export function effectSentence(row: EffectRow): string {
+  const figures = `${signed(row.diff)} points, 95 % CI ${signed(row.ci[0])} to ${signed(row.ci[1])}, paired over ${row.n_tasks} tasks`;
+  const a = describe(row.a);
+  const b = describe(row.b);
+  if (row.verdict === "higher") return `${a} surpasses ${b}: ${figures}.`;
+  if (row.verdict === "lower") return `${a} falls short of ${b}: ${figures}.`;
+  return `${a} and ${b} are not distinguishable: ${figures} (the interval includes 0).`;
+}
+
+export interface PublishedMatch {
+  setting: string;
+  baseline: string;
+  baseline_setting: string;
+  baseline_budget: string;
+  baseline_rougeL: number;
+  budget_per_task: number | null;
+  share_of_baseline: number | null;
+  sentence: string;
+}
+
+export interface PublishedEffect {
+  effect: EffectKind;
+  a: ConditionRef;
+  b: ConditionRef;
+  diff: number;
+  sentence: string;
+}
+
+export interface PublishedClaims {
+  matching: PublishedMatch[];
+  effects: PublishedEffect[];
+}
+
+/**
+ * The thesis's headline claims recomputed from its own published overall figures, with the same
+ * interpolation the study's figures get (point estimates only: the thesis gave no intervals).
+ */
+export function publishedClaims(published: PublishedFigures): PublishedClaims {
+  const o = published.thesis.overall;
+  const conds: (ConditionMeta & { label: string; value: number })[] = [];
+  const add = (
+    arm: string,
+    label: string,
+    role: ArmRole,
+    setting: string,
+    budget: string | null,
+    value: number,
+    pre: string | null = null,
+  ) => conds.push({ arm, label, role, setting, budget, value, prefinetune: pre });
+  for (const setting of ["stl", "mtl"] as const) {
+    for (const [budget, value] of Object.entries(o[setting].instruction_tuned))
+      add("inst", "instruction-tuned", "instruction-tuned", setting, budget, value);
+    add(
+      "B1",
+      "baseline 1",
+      "baseline",
+      setting,
+      "200",
+      o[setting].baseline_1_prefinetuned_no_instructions_200,
+      "prefinetune-noinst",
+    );
+    add("B2", "baseline 2", "baseline", setting, "1000", o[setting].baseline_2_base_1000);
+  }
+  add("B3", "baseline 3 (supervised)", "supervised", "stl", "all", o.stl.baseline_3_base_all_supervised_sota);
+  const axis = budgetAxis([], published.meanTrainAll, "the thesis's dataset");
+  const matching = matchingPairs(conds).map((p): PublishedMatch => {
+    const base = conds[p.baseline]!;
+    const m = matchingBudget(
+      p.curve.map((i) => ({ x: axis.position(conds[i]!.budget!), y: conds[i]!.value })),
+      base.value,
+    );
+    const share = m.reached ? m.budget / axis.position(base.budget!) : null;
+    const who = `Published: instruction-tuned (${settingText(p.setting)})`;
+    const target = `${settingText(base.setting)} ${base.label} (${budgetText(base.budget)}, ${pts(base.value)})`;
+    return {
+      setting: p.setting,
+      baseline: base.arm,
+      baseline_setting: base.setting,
+      baseline_budget: base.budget!,
+      baseline_rougeL: base.value,
+      budget_per_task: m.reached ? m.budget : null,
+      share_of_baseline: share,
+      sentence: m.reached
+        ? `${who} reaches ${target} at ${Math.round(m.budget)} per task, ${pct(share!)} of its samples${m.atFirstBudget ? " or fewer" : ""}.`
+        : `${who} does not reach ${target} within the measured budgets.`,
+    };
+  });
+  const effects = effectPairs(conds).map((e): PublishedEffect => {
+    const a = conds[e.a]!;
+    const b = conds[e.b]!;
+    const ref = (c: ConditionMeta): ConditionRef => ({ arm: c.arm, setting: c.setting, budget: c.budget });
+    return {
+      effect: e.kind,
+      a: ref(a),
+      b: ref(b),
+      diff: a.value - b.value,
+      sentence: `Published: ${a.label} (${settingText(a.setting)}, ${budgetText(a.budget)}) − ${b.label} (${settingText(b.setting)}, ${budgetText(b.budget)}) = ${signed(a.value - b.value)} points.`,
+    };
+  });
+  return { matching, effects };
+}

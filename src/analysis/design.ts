@@ -1,0 +1,89 @@
+import type { ArmRole } from "./types.js";
+
+/** What the comparisons need to know about a condition (study or published). */
+export interface ConditionMeta {
+  arm: string;
+  role: ArmRole;
+  setting: string;
+  budget: string | null;
+  /** The arm's pre-finetune arm, if it starts from one. */
+  prefinetune: string | null;
+}
+
+export type EffectKind = "instructions-in-prefinetuning" | "instruction-tuned-vs-base" | "mtl-vs-stl";
+
+export const EFFECT_TITLES: Record<EffectKind, string> = {
+  "instructions-in-prefinetuning":
+    "Instructions in pre-finetuning (instruction-tuned vs pre-finetuned without instructions)",
+  "instruction-tuned-vs-base": "Instruction-tuned vs base model at equal budget",
+  "mtl-vs-stl": "Multi-task vs single-task at equal budget",
+};
+
+export interface EffectPair {
+  kind: EffectKind;
+  /** Index of the condition the difference is taken from (a − b). */
+  a: number;
+  b: number;
+}
+
+export interface MatchingPair {
+  arm: string;
+  setting: string;
+  /** Curve conditions, any order (the analysis sorts them by budget position). */
+  curve: number[];
+  baseline: number;
+}
+
+const isBaseline = (c: ConditionMeta) => c.role === "baseline" || c.role === "supervised";
+
+/**
+ * The differences the thesis discusses, for any study with the same roles:
+ * an instruction-tuned arm against each baseline at the baseline's own setting and budget (labelled
+ * by whether that baseline was pre-finetuned without instructions), and MTL against STL for every arm
+ * and budget that has both.
+ */
+export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
+  const pairs: EffectPair[] = [];
+  const find = (arm: string, setting: string, budget: string | null) =>
+    conds.findIndex((c) => c.arm === arm && c.setting === setting && c.budget === budget);
+  for (const [b, base] of conds.entries()) {
+    if (!isBaseline(base)) continue;
+    for (const [a, inst] of conds.entries()) {
+      if (inst.role !== "instruction-tuned" || inst.setting !== base.setting || inst.budget !== base.budget)
+        continue;
+      const kind = base.prefinetune ? "instructions-in-prefinetuning" : "instruction-tuned-vs-base";
+      pairs.push({ kind, a, b });
+    }
+  }
+  for (const [a, mtl] of conds.entries()) {
+    if (mtl.setting !== "mtl") continue;
+    const b = find(mtl.arm, "stl", mtl.budget);
+    if (b !== -1) pairs.push({ kind: "mtl-vs-stl", a, b });
+  }
+  return pairs;
+}
+
+/**
+ * Which curves to hold against which baselines: each instruction-tuned arm's curve per setting
+ * against the baselines of that setting and the supervised (full-data) baselines of any setting.
+ */
+export function matchingPairs(conds: readonly ConditionMeta[]): MatchingPair[] {
+  const pairs: MatchingPair[] = [];
+  const curves = new Map<string, { arm: string; setting: string; curve: number[] }>();
+  for (const [i, c] of conds.entries()) {
+    if (c.role !== "instruction-tuned" || c.budget === null || (c.setting !== "stl" && c.setting !== "mtl"))
+      continue;
+    const key = `${c.arm}/${c.setting}`;
+    const entry = curves.get(key) ?? { arm: c.arm, setting: c.setting, curve: [] };
+    entry.curve.push(i);
+    curves.set(key, entry);
+  }
+  for (const { arm, setting, curve } of curves.values()) {
+    for (const [b, base] of conds.entries()) {
+      if (!isBaseline(base) || base.budget === null) continue;
+      if (base.setting === setting || base.role === "supervised")
+        pairs.push({ arm, setting, curve, baseline: b });
+    }
+  }
+  return pairs;
+}

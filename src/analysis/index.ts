@@ -1,0 +1,51 @@
+export { loadStudy, parseInstanceScores, truncationOf, trainAllCountsInManifest } from "./load.js";
+export {
+  buildResultsTable,
+  conditionKey,
+  type Condition,
+  type ResultsTable,
+  type TaskInfo,
+} from "./table.js";
+export {
+  Bootstrap,
+  DEFAULT_BOOTSTRAP,
+  difference,
+  interval,
+  type Aggregate,
+  type BootstrapOptions,
+} from "./bootstrap.js";
+export { matchingBudget, type CurvePoint as MeasuredPoint, type Match } from "./interpolate.js";
+export { effectPairs, matchingPairs, EFFECT_TITLES, type ConditionMeta, type EffectKind } from "./design.js";
+export { budgetAxis, budgetText, settingText, type BudgetAxis } from "./budget.js";
+export { loadThesisResults, PublishedFigures, THESIS_RESULTS_PATH, type ThesisResults } from "./published.js";
+export { REPORT_GROUPS, reportGroup, type ReportGroup } from "./groups.js";
+export { seededRng, type Rng } from "./random.js";
+export { percentileInterval, quantileSorted, mean } from "./stats.js";
+export {
+  analyzeStudy,
+  publishedClaims,
+  describe,
+  AGGREGATION,
+  type Analysis,
+  type AnalysisOptions,
+  type ConditionRef,
+  type CurvePoint,
+  type EffectRow,
+  type GroupRow,
+  type Interval,
+  type MatchingRow,
+  type OverallRow,
+  type PublishedClaims,
+  type TaskCell,
+  type TaskRow,
+} from "./analyze.js";
+export type {
+  StudyResults,
+  StudyArm,
+  StudyRun,
+  RunResult,
+  InstanceScore,
+  Truncation,
+  ArmRole,
+  RunStatus,
+} from "./types.js";

@@ -1,0 +1,65 @@
+import type { ReportGroup } from "./groups.js";
+
+export type ArmRole = "instruction-tuned" | "baseline" | "supervised" | "zero-shot" | "prefinetune";
+export type RunStatus = "pending" | "running" | "done" | "failed";
+
+export interface StudyArm {
+  name: string;
+  label: string;
+  role: ArmRole;
+  model: string;
+  encoding: string;
+  prefinetune: string | null;
+}
+
+export interface StudyRun {
+  id: string;
+  arm: string;
+  /** stl | mtl | prefinetune | eval */
+  setting: string;
+  task: string | null;
+  /** "100", "1000", "all", "1%"; null for evaluation-only and pre-finetune runs. */
+  budget: string | null;
+  seed: number;
+  status: RunStatus;
+}
+
+export interface InstanceScore {
+  task: string;
+  id: string;
+  category: string;
+  rougeL: number;
+}
+
+export interface Truncation {
+  sources: number;
+  targets: number;
+}
+
+/** A finished run with its per-instance scores. */
+export interface RunResult {
+  run: StudyRun;
+  scores: InstanceScore[];
+  /** Per task: how many sources/targets the engine truncated (empty when the engine did not say). */
+  truncation: Record<string, Truncation>;
+}
+
+/** Everything the analysis needs from a study directory, read once. */
+export interface StudyResults {
+  dir: string;
+  name: string;
+  preset: string | null;
+  arms: StudyArm[];
+  /** Every planned run with its current status. */
+  runs: StudyRun[];
+  /** Finished runs that produce scores (pre-finetune runs have none). */
+  results: RunResult[];
+  /** Mean per-task count of training instances under budget "all"; null when unknown. */
+  meanTrainAll: number | null;
+  /** Where meanTrainAll came from, for the report's method notes. */
+  meanTrainAllSource: string;
+  /** Things the reader should know (skipped runs, missing stats). */
+  notes: string[];
+}
+
+export type { ReportGroup };

@@ -1,0 +1,238 @@
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
+import { conditionName } from "./format.js";
+
+/**
+ * Charts are Vega-Lite specs rendered to SVG in Node (no browser, no canvas): the SVG is inlined in the
+ * report, so the page needs no script and no network. Vega escapes the text it writes into SVG.
+ */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const CONFIG = {
+  font: FONT,
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e6e6e6" },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  view: { stroke: null },
+};
+
+const PUBLISHED = "thesis (published)";
+
+interface CurveDatum {
+  series: string;
+  kind: "curve" | "baseline" | "supervised" | "zero-shot" | "published-curve" | "published-point";
+  x: number | null;
+  y: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+/**
+ * Figures 5.1/5.3: score against training samples per task (log x), one curve per instruction-tuned
+ * arm, baselines as points with their intervals, the supervised baseline as a dashed line, zero-shot
+ * dotted; the thesis's published curve in grey for the thesis preset.
+ */
+export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | null {
+  const points = analysis.curve_points;
+  const data: CurveDatum[] = [];
+  for (const p of points) {
+    const ci = { lo: p.ci[0], hi: p.ci[1] };
+    if (p.role === "instruction-tuned" && p.setting === setting && p.x !== null) {
+      data.push({ series: `${p.arm} ${settingText(setting)}`, kind: "curve", x: p.x, y: p.rougeL, ...ci });
+    } else if (p.role === "baseline" && p.setting === setting && p.x !== null) {
+      data.push({ series: conditionName(p), kind: "baseline", x: p.x, y: p.rougeL, ...ci });
+    } else if (p.role === "supervised" && p.x !== null) {
+      data.push({ series: conditionName(p), kind: "supervised", x: null, y: p.rougeL, ...ci });
+    } else if (p.role === "zero-shot") {
+      data.push({ series: `${p.arm} (no training)`, kind: "zero-shot", x: null, y: p.rougeL, ...ci });
+    }
+  }
+  if (!data.some((d) => d.kind === "curve" || d.kind === "baseline")) return null;
+  const pub = analysis.overall.filter((o) => o.published !== null && o.setting === setting);
+  for (const o of pub) {
+    const x = analysis.curve_points.find((p) => p.key === o.key)?.x ?? null;
+    if (x === null) continue;
+    const kind = o.role === "instruction-tuned" ? "published-curve" : "published-point";
+    data.push({ series: PUBLISHED, kind, x, y: o.published!, lo: null, hi: null });
+  }
+  const all = analysis.budget_axis.all_position;
+  const xs = [...new Set(data.flatMap((d) => (d.x === null ? [] : [d.x])))].sort((a, b) => a - b);
+  const ys = data.flatMap((d) => [d.y, d.lo ?? d.y, d.hi ?? d.y]);
+  const x = {
+    field: "x",
+    type: "quantitative" as const,
+    title: "training samples per task (log scale)",
+    scale: { type: "log" as const, domain: [xs[0]! / 1.4, xs[xs.length - 1]! * 1.4], nice: false },
+    axis: {
+      values: xs,
+      labelExpr: `abs(datum.value - ${all}) < 0.5 ? 'all (≈${Math.round(all)})' : format(datum.value, ',')`,
+    },
+  };
+  const y = {
+    field: "y",
+    type: "quantitative" as const,
+    title: "ROUGE-L",
+    scale: { domain: [Math.floor(Math.min(...ys) - 2), Math.ceil(Math.max(...ys) + 2)], zero: false },
+  };
+  // Explicit colours so that the published figures read as grey in the legend too.
+  const series = [...new Set(data.map((d) => d.series))];
+  const palette = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+  ];
+  let next = 0;
+  const range = series.map((s) => (s === PUBLISHED ? "#999999" : palette[next++ % palette.length]!));
+  const color = { field: "series", type: "nominal" as const, title: null, scale: { domain: series, range } };
+  const only = (...kinds: CurveDatum["kind"][]) => ({ filter: { field: "kind", oneOf: kinds } });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `${settingText(setting)}: ROUGE-L against training samples per task`,
+    width: 560,
+    height: 320,
+    config: CONFIG,
+    data: { values: data as unknown as Record<string, unknown>[] },
+    layer: [
+      {
+        transform: [only("published-curve")],
+        mark: { type: "line", strokeDash: [4, 3], point: { filled: false } },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [only("published-point")],
+        mark: { type: "point", shape: "diamond", size: 90, filled: false, strokeWidth: 2 },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [only("supervised")],
+        mark: { type: "rule", strokeDash: [8, 5], strokeWidth: 2 },
+        encoding: { y, color },
+      },
+      {
+        transform: [only("zero-shot")],
+        mark: { type: "rule", strokeDash: [2, 3], strokeWidth: 2 },
+        encoding: { y, color },
+      },
+      {
+        transform: [only("curve", "baseline")],
+        mark: { type: "rule", strokeWidth: 1.5 },
+        encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
+      },
+      {
+        transform: [only("curve")],
+        mark: { type: "line", point: { filled: true, size: 50 }, strokeWidth: 2.5 },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [only("baseline")],
+        mark: { type: "point", filled: true, size: 110, shape: "square" },
+        encoding: { x, y, color },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Figures 5.2/5.4: ROUGE-L per report group, one bar per condition of a setting, with intervals. */
+export function groupSpec(analysis: Analysis, setting: string): TopLevelSpec | null {
+  const rows = analysis.groups.filter((g) => g.setting === setting);
+  if (rows.length === 0) return null;
+  const order = analysis.conditions.filter((c) => c.setting === setting).map((c) => conditionName(c));
+  const data = rows.map((g) => ({
+    group: g.group,
+    condition: conditionName(g),
+    y: g.rougeL,
+    lo: g.ci[0],
+    hi: g.ci[1],
+    published: g.published,
+  }));
+  const x = {
+    field: "group",
+    type: "nominal" as const,
+    title: null,
+    sort: [...REPORT_GROUPS],
+    axis: { labelAngle: 0, labelLimit: 400, labelExpr: "split(datum.label, ' ')" },
+  };
+  const xOffset = { field: "condition", type: "nominal" as const, sort: order };
+  const color = {
+    field: "condition",
+    type: "nominal" as const,
+    title: null,
+    sort: order,
+    scale: { scheme: "tableau10" },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `${settingText(setting)}: ROUGE-L by report group`,
+    width: Math.max(700, Math.min(1100, 16 * order.length * REPORT_GROUPS.length)),
+    height: 280,
+    config: CONFIG,
+    data: { values: data },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: "y", type: "quantitative", title: "ROUGE-L", scale: { zero: true } },
+          color,
+        },
+      },
+      {
+        mark: { type: "rule", color: "#333" },
+        encoding: { x, xOffset, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
+      },
+      {
+        transform: [{ filter: "datum.published != null" }],
+        mark: { type: "tick", color: "black", thickness: 2, size: 10 },
+        encoding: { x, xOffset, y: { field: "published", type: "quantitative" } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface Chart {
+  id: string;
+  title: string;
+  svg: string;
+}
+
+/** Every chart of the report, rendered. */
+export async function renderCharts(analysis: Analysis): Promise<Chart[]> {
+  const settings = [...new Set(analysis.conditions.map((c) => c.setting))].filter(
+    (s) => s === "stl" || s === "mtl",
+  );
+  const charts: Chart[] = [];
+  for (const s of settings) {
+    const spec = curveSpec(analysis, s);
+    if (spec)
+      charts.push({
+        id: `curve-${s}`,
+        title: `Sample efficiency (${settingText(s)})`,
+        svg: await renderSvg(spec),
+      });
+  }
+  for (const s of settings) {
+    const spec = groupSpec(analysis, s);
+    if (spec)
+      charts.push({
+        id: `groups-${s}`,
+        title: `Report groups (${settingText(s)})`,
+        svg: await renderSvg(spec),
+      });
+  }
+  return charts;
+}

@@ -1,0 +1,181 @@
+import { join } from "node:path";
+import type { Analysis } from "../analysis/index.js";
+import { writeFileAtomic } from "../util/fs.js";
+
+type Cell = string | number | null | undefined;
+
+/** One CSV field (RFC 4180). Text that a spreadsheet would run as a formula gets a leading apostrophe. */
+export function csvField(v: Cell): string {
+  if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) return "";
+  if (typeof v === "number") return String(Math.round(v * 1e6) / 1e6);
+  const text = /^[=+@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(header: string[], rows: Cell[][]): string {
+  return [header, ...rows].map((r) => r.map((c) => csvField(c)).join(",")).join("\n") + "\n";
+}
+
+/** The report's tables as CSV files (long format, one row per figure), for papers and spreadsheets. */
+export function csvTables(a: Analysis): Record<string, string> {
+  return {
+    "overall.csv": toCsv(
+      [
+        "arm",
+        "setting",
+        "budget",
+        "rougeL",
+        "ci_lo",
+        "ci_hi",
+        "micro",
+        "n_tasks",
+        "n_instances",
+        "seeds",
+        "published",
+      ],
+      a.overall.map((o) => [
+        o.arm,
+        o.setting,
+        o.budget,
+        o.rougeL,
+        o.ci[0],
+        o.ci[1],
+        o.micro,
+        o.n_tasks,
+        o.n_instances,
+        o.seeds,
+        o.published,
+      ]),
+    ),
+    "groups.csv": toCsv(
+      ["arm", "setting", "budget", "group", "rougeL", "ci_lo", "ci_hi", "n_tasks", "published"],
+      a.groups.map((g) => [
+        g.arm,
+        g.setting,
+        g.budget,
+        g.group,
+        g.rougeL,
+        g.ci[0],
+        g.ci[1],
+        g.n_tasks,
+        g.published,
+      ]),
+    ),
+    "tasks.csv": toCsv(
+      [
+        "task",
+        "category",
+        "group",
+        "arm",
+        "setting",
+        "budget",
+        "rougeL",
+        "ci_lo",
+        "ci_hi",
+        "n_instances",
+        "truncated_sources",
+        "truncated_targets",
+      ],
+      a.tasks.flatMap((t) =>
+        a.conditions.flatMap((c) => {
+          const cell = t.cells[c.key];
+          if (!cell) return [];
+          const tr = cell.truncation;
+          return [
+            [
+              t.task,
+              t.category,
+              t.group,
+              c.arm,
+              c.setting,
+              c.budget,
+              cell.rougeL,
+              cell.ci[0],
+              cell.ci[1],
+              cell.n_instances,
+              tr?.sources,
+              tr?.targets,
+            ],
+          ];
+        }),
+      ),
+    ),
+    "matching.csv": toCsv(
+      [
+        "arm",
+        "setting",
+        "baseline",
+        "baseline_setting",
+        "baseline_budget",
+        "baseline_rougeL",
+        "budget_per_task",
+        "share_of_baseline",
+        "share_ci_lo",
+        "share_ci_hi",
+        "reached_in",
+        "supported",
+        "sentence",
+      ],
+      a.matching.map((m) => [
+        m.arm,
+        m.setting,
+        m.baseline,
+        m.baseline_setting,
+        m.baseline_budget,
+        m.baseline_rougeL,
+        m.budget_per_task,
+        m.share_of_baseline,
+        m.share_ci[0],
+        m.share_ci[1],
+        m.reached_in,
+        String(m.supported),
+        m.sentence,
+      ]),
+    ),
+    "effects.csv": toCsv(
+      [
+        "effect",
+        "a_arm",
+        "a_setting",
+        "a_budget",
+        "b_arm",
+        "b_setting",
+        "b_budget",
+        "a_rougeL",
+        "b_rougeL",
+        "diff",
+        "ci_lo",
+        "ci_hi",
+        "n_tasks",
+        "verdict",
+      ],
+      a.effects.map((x) => [
+        x.effect,
+        x.a.arm,
+        x.a.setting,
+        x.a.budget,
+        x.b.arm,
+        x.b.setting,
+        x.b.budget,
+        x.a_rougeL,
+        x.b_rougeL,
+        x.diff,
+        x.ci[0],
+        x.ci[1],
+        x.n_tasks,
+        x.verdict,
+      ]),
+    ),
+  };
+}
+
+/** Write every CSV table into `dir`; returns the paths written. */
+export async function writeCsvTables(a: Analysis, dir: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(csvTables(a))) {
+    const path = join(dir, name);
+    await writeFileAtomic(path, text);
+    written.push(path);
+  }
+  return written;
+}

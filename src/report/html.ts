@@ -1,0 +1,221 @@
+import { REPORT_GROUPS, settingText, type Analysis, type Interval } from "../analysis/index.js";
+import type { Chart } from "./charts.js";
+import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct } from "./format.js";
+import { methodNotes, progressLine } from "./text.js";
+
+/**
+ * The report as one self-contained HTML page: inline CSS, inline SVG charts, no script, no remote
+ * resource. Every string that comes from the study (names, labels, tasks, categories) goes through e().
+ */
+export function renderHtml(analysis: Analysis, charts: Chart[]): string {
+  const a = analysis;
+  const chart = (id: string) => {
+    const c = charts.find((x) => x.id === id);
+    return c
+      ? `<figure class="chart" id="${e(c.id)}">${c.svg}<figcaption>${e(c.title)}</figcaption></figure>`
+      : "";
+  };
+  const settings = [...new Set(a.conditions.map((c) => c.setting))].filter((s) => s === "stl" || s === "mtl");
+  const partial = a.study.runs_done < a.study.runs_total;
+  const body = [
+    `<header><h1>${e(a.study.name)}</h1>`,
+    `<p class="sub">quicklearn report${a.study.preset ? ` · preset <b>${e(a.study.preset)}</b>` : ""} · ${e(a.aggregation)}</p>`,
+    `<p class="banner${partial ? " partial" : ""}">${e(progressLine(a))}</p>`,
+    a.notes.length ? `<ul class="notes">${a.notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : "",
+    `</header>`,
+    section("Findings", findings(a)),
+    section("Overall ROUGE-L", overallTable(a)),
+    section("Sample efficiency", settings.map((s) => chart(`curve-${s}`)).join("") + matchingTable(a)),
+    section("Effects", effectsTable(a)),
+    section("Report groups", settings.map((s) => groupTable(a, s) + chart(`groups-${s}`)).join("")),
+    section("Per task", taskTable(a)),
+    a.published_claims
+      ? section("The thesis's claims, recomputed from its published figures", publishedList(a))
+      : "",
+    section(
+      "Method",
+      `<ul>${methodNotes(a)
+        .map((n) => `<li>${e(n)}</li>`)
+        .join("")}</ul>`,
+    ),
+  ].join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${e(a.study.name)}: quicklearn report</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:0 auto;max-width:1180px;padding:24px}
+h1{margin:0 0 4px;font-size:26px}h2{margin:32px 0 10px;font-size:19px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#555;margin:0 0 10px}.banner{display:inline-block;padding:4px 10px;border-radius:4px;background:#e8f5e9;color:#1b5e20}
+.banner.partial{background:#fff3e0;color:#8a4b00}.notes{color:#8a4b00}
+table{border-collapse:collapse;margin:8px 0 16px;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:right;vertical-align:top}
+th{background:#fafafa;font-weight:600}td.l,th.l{text-align:left}
+.ci{color:#777;font-size:12px}.pub{color:#555;font-size:12px}.trunc{color:#b71c1c;font-size:11px}
+.ok{color:#1b5e20}.no{color:#b71c1c}.meh{color:#8a4b00}
+figure.chart{margin:12px 0;display:inline-block}figcaption{color:#555;font-size:12px}
+details summary{cursor:pointer;color:#1a4f8b}.scroll{overflow-x:auto}
+ul.claims li{margin:4px 0}
+`;
+
+function section(title: string, content: string): string {
+  return `<section><h2>${e(title)}</h2>\n${content}\n</section>`;
+}
+
+function ciSpan(ci: Interval): string {
+  return `<span class="ci">${e(fmtCi(ci))}</span>`;
+}
+
+function findings(a: Analysis): string {
+  const items = [
+    ...a.matching.map((m) => ({
+      text: m.sentence,
+      cls: m.supported ? "ok" : m.budget_per_task === null ? "no" : "meh",
+    })),
+    ...a.effects.map((x) => ({
+      text: x.sentence,
+      cls: x.verdict === "higher" ? "ok" : x.verdict === "lower" ? "no" : "meh",
+    })),
+  ];
+  if (items.length === 0)
+    return `<p>No comparison is possible yet: the study has no finished instruction-tuned curve and baseline.</p>`;
+  return `<ul class="claims">${items.map((i) => `<li class="${i.cls}">${e(i.text)}</li>`).join("")}</ul>`;
+}
+
+function overallTable(a: Analysis): string {
+  const withPub = a.overall.some((o) => o.published !== null);
+  const head = ["Condition", "Arm", "ROUGE-L", "95 % CI", "micro", "tasks", "instances", "seeds"];
+  if (withPub) head.push("thesis", "Δ", "thesis in CI");
+  const rows = a.overall.map((o) => {
+    const cells = [
+      `<td class="l">${e(conditionName(o))}</td>`,
+      `<td class="l">${e(o.label)}</td>`,
+      `<td><b>${fmt(o.rougeL)}</b></td>`,
+      `<td>${ciSpan(o.ci)}</td>`,
+      `<td>${fmt(o.micro)}</td>`,
+      `<td>${o.n_tasks}</td>`,
+      `<td>${o.n_instances}</td>`,
+      `<td>${o.seeds}</td>`,
+    ];
+    if (withPub) {
+      const inside =
+        o.published === null ? "" : o.published >= o.ci[0] && o.published <= o.ci[1] ? "yes" : "no";
+      cells.push(
+        `<td>${fmt(o.published)}</td>`,
+        `<td>${o.published === null ? "–" : fmt(o.rougeL - o.published)}</td>`,
+        `<td class="${inside === "yes" ? "ok" : "no"}">${inside}</td>`,
+      );
+    }
+    return `<tr>${cells.join("")}</tr>`;
+  });
+  return table(head, rows);
+}
+
+function table(head: string[], rows: string[], leftColumns = 2): string {
+  const th = head.map((h, i) => `<th${i < leftColumns ? ' class="l"' : ""}>${e(h)}</th>`).join("");
+  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`;
+}
+
+function matchingTable(a: Analysis): string {
+  if (a.matching.length === 0)
+    return "<p>No matching budgets: the study needs an instruction-tuned curve and a baseline.</p>";
+  const rows = a.matching.map(
+    (m) =>
+      `<tr><td class="l">${e(`${m.arm} ${settingText(m.setting)}`)}</td><td class="l">${e(
+        `${m.baseline} ${settingText(m.baseline_setting)} ${m.baseline_budget}`,
+      )}</td><td>${fmt(m.baseline_rougeL)}</td><td>${m.budget_per_task === null ? "not reached" : `${m.at_first_budget ? "≤ " : ""}${Math.round(m.budget_per_task)}`}</td><td>${fmtPct(
+        m.share_of_baseline,
+      )}</td><td>${ciSpan([m.share_ci[0] === null ? NaN : 100 * m.share_ci[0], m.share_ci[1] === null ? NaN : 100 * m.share_ci[1]])}</td><td>${fmtPct(
+        m.reached_in,
+      )}</td><td class="${m.supported ? "ok" : "meh"}">${m.supported ? "supported" : "not supported"}</td></tr>`,
+  );
+  return (
+    `<p>Matching budget: where the curve reaches the baseline's score, interpolated linearly in log(budget) between measured budgets; share = matching budget ÷ the baseline's budget (CI in %, "–" = not reached in those resamples).</p>` +
+    table(
+      [
+        "Curve",
+        "Baseline",
+        "baseline ROUGE-L",
+        "matching samples/task",
+        "share of baseline",
+        "95 % CI (%)",
+        "reached in resamples",
+        "claim",
+      ],
+      rows,
+    )
+  );
+}
+
+function effectsTable(a: Analysis): string {
+  if (a.effects.length === 0) return "<p>No paired comparison is possible yet.</p>";
+  const rows = a.effects.map(
+    (x) =>
+      `<tr><td class="l">${e(x.title)}</td><td class="l">${e(conditionName(x.a))} − ${e(conditionName(x.b))}</td><td>${fmt(x.a_rougeL)}</td><td>${fmt(
+        x.b_rougeL,
+      )}</td><td><b>${fmt(x.diff)}</b></td><td>${ciSpan(x.ci)}</td><td>${x.n_tasks}</td><td class="${
+        x.verdict === "higher" ? "ok" : x.verdict === "lower" ? "no" : "meh"
+      }">${x.verdict === "inconclusive" ? "CI includes 0" : x.verdict}</td></tr>`,
+  );
+  return (
+    "<p>Differences are paired: both sides are resampled on the same tasks and test instances.</p>" +
+    table(["Effect", "Comparison (a − b)", "a", "b", "difference", "95 % CI", "tasks", "verdict"], rows)
+  );
+}
+
+function groupTable(a: Analysis, setting: string): string {
+  const conds = a.conditions.filter((c) => c.setting === setting);
+  const rows = conds.map((c) => {
+    const cells = REPORT_GROUPS.map((g) => {
+      const row = a.groups.find((r) => r.key === c.key && r.group === g);
+      if (!row) return "<td>–</td>";
+      const pub = row.published === null ? "" : `<br><span class="pub">thesis ${fmt(row.published)}</span>`;
+      return `<td>${fmt(row.rougeL)}<br>${ciSpan(row.ci)}${pub}</td>`;
+    });
+    return `<tr><td class="l">${e(conditionName(c))}</td>${cells.join("")}</tr>`;
+  });
+  const counts = REPORT_GROUPS.map((g) => a.tasks.filter((t) => t.group === g).length);
+  return (
+    `<h3>${e(settingText(setting))}</h3>` +
+    table(["Condition", ...REPORT_GROUPS.map((g, i) => `${g} (${counts[i]})`)], rows, 1)
+  );
+}
+
+function taskTable(a: Analysis): string {
+  const conds = a.conditions;
+  const rows = a.tasks.map((t) => {
+    const cells = conds.map((c) => {
+      const cell = t.cells[c.key];
+      if (!cell) return "<td>–</td>";
+      const tr = cell.truncation;
+      const trunc =
+        tr && (tr.sources > 0 || tr.targets > 0)
+          ? `<br><span class="trunc" title="truncated sources / targets">✂ ${tr.sources}/${tr.targets}</span>`
+          : "";
+      return `<td>${fmt(cell.rougeL, 1)}${trunc}</td>`;
+    });
+    return `<tr><td class="l">${e(t.task)}</td><td class="l">${e(t.group)}</td>${cells.join("")}</tr>`;
+  });
+  return (
+    `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (ROUGE-L; ✂ sources/targets the engine truncated)</summary>` +
+    table(["Task", "Report group", ...conds.map((c) => conditionName(c))], rows) +
+    `</details>`
+  );
+}
+
+function publishedList(a: Analysis): string {
+  const p = a.published_claims!;
+  return `<ul>${[...p.matching, ...p.effects].map((c) => `<li>${e(c.sentence)}</li>`).join("")}</ul>`;
+}

@@ -1,0 +1,148 @@
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyzeStudy, loadStudy, type Analysis } from "../analysis/index.js";
+import { renderCharts } from "./charts.js";
+import { csvField, csvTables } from "./csv.js";
+import { renderHtml } from "./html.js";
+import { reportJson } from "./json.js";
+import { renderMarkdown } from "./markdown.js";
+
+const EVIL_TASK = `task1_<img src=x onerror=alert(1)>`;
+const EVIL_LABEL = `</script><script>alert("arm")</script>`;
+
+/** A tiny study whose names try to break out of HTML, Markdown and CSV. */
+async function writeEvilStudy(dir: string): Promise<void> {
+  const arms = [
+    {
+      name: "inst",
+      label: EVIL_LABEL,
+      role: "instruction-tuned",
+      model: "m",
+      encoding: "e",
+      prefinetune: null,
+    },
+    {
+      name: "B2|x",
+      label: 'base, "quoted"\nnewline',
+      role: "baseline",
+      model: "m",
+      encoding: "e",
+      prefinetune: null,
+    },
+  ];
+  const runs = [
+    { id: "a", arm: "inst", setting: "stl", task: EVIL_TASK, budget: "100" },
+    { id: "b", arm: "inst", setting: "stl", task: EVIL_TASK, budget: "1000" },
+    { id: "c", arm: "B2|x", setting: "stl", task: EVIL_TASK, budget: "1000" },
+    { id: "d", arm: "B2|x", setting: "stl", task: "task2", budget: "1000" },
+  ];
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, "plan.json"),
+    JSON.stringify({ study: { name: "<b>evil & co</b>" }, preset: null, arms, runs }),
+  );
+  const scores: Record<string, number[]> = { a: [0.2, 0.4, 0.3], b: [0.8, 0.9, 0.7], c: [0.5, 0.6, 0.4] };
+  for (const r of runs) {
+    const d = join(dir, "runs", r.id);
+    await mkdir(d, { recursive: true });
+    await writeFile(join(d, "run.json"), JSON.stringify({ ...r, seed: 1 }));
+    await writeFile(join(d, "state.json"), JSON.stringify({ status: r.id === "d" ? "pending" : "done" }));
+    const values = scores[r.id];
+    if (!values) continue;
+    const lines = values.map((v, i) =>
+      JSON.stringify({ task: r.task, id: `=cmd|${i}`, category: "Data <to> Text", rougeL: v }),
+    );
+    await writeFile(join(d, "instance_scores.jsonl"), lines.join("\n") + "\n");
+    await writeFile(
+      join(d, "stats.json"),
+      JSON.stringify({ truncation: { [r.task]: { sources: 1, targets: 2 } } }),
+    );
+  }
+}
+
+describe("report rendering", () => {
+  let dir: string;
+  let a: Analysis;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ql-report-"));
+    await writeEvilStudy(join(dir, "s"));
+    a = analyzeStudy(await loadStudy(join(dir, "s")), { bootstrap: { resamples: 200, seed: 1 } });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("escapes every data string in the HTML, loads nothing remote and marks the partial study", async () => {
+    const html = renderHtml(a, await renderCharts(a));
+    expect(html).not.toContain("<img src=x");
+    expect(html).not.toContain('<script>alert("arm")');
+    expect(html).not.toContain("<b>evil");
+    expect(html).toContain("&#60;b&#62;evil &#38; co&#60;/b&#62;");
+    expect(html).toContain("task1_&#60;img src=x onerror=alert(1)&#62;");
+    expect(html).not.toMatch(/<script|<link|<iframe|src="http|href="http|@import/i);
+    expect(html).toContain("3 of 4 runs done");
+    expect(html).toContain("✂ 1/2");
+    // Charts are inline SVG with drawn marks.
+    expect(html).toMatch(/<svg[^>]*class="marks"/);
+    expect(html).toMatch(/mark-line[\s\S]*?<path[^>]* d="M/);
+  });
+
+  it("writes a matching row and sentence for the tiny curve", () => {
+    expect(a.matching).toHaveLength(1);
+    const m = a.matching[0]!;
+    // inst: 30 at 100, 80 at 1000; baseline 50 → reached between.
+    expect(m.budget_per_task!).toBeCloseTo(Math.exp(Math.log(100) + 0.4 * Math.log(10)), 6);
+  });
+
+  it("escapes Markdown table cells", () => {
+    const md = renderMarkdown(a);
+    expect(md).toContain("B2\\|x");
+    expect(md).not.toContain("<img");
+    expect(md).toContain("task1_&#60;img src=x onerror=alert(1)&#62;");
+  });
+
+  it("quotes CSV fields and defuses formulas", () => {
+    expect(csvField('a,"b"')).toBe('"a,""b"""');
+    expect(csvField("=SUM(A1)")).toBe("'=SUM(A1)");
+    expect(csvField(null)).toBe("");
+    expect(csvField(1 / 3)).toBe("0.333333");
+    const tables = csvTables(a);
+    expect(Object.keys(tables).sort()).toEqual([
+      "effects.csv",
+      "groups.csv",
+      "matching.csv",
+      "overall.csv",
+      "tasks.csv",
+    ]);
+    expect(tables["tasks.csv"]!.split("\n")[0]).toBe(
+      "task,category,group,arm,setting,budget,rougeL,ci_lo,ci_hi,n_instances,truncated_sources,truncated_targets",
+    );
+    expect(tables["tasks.csv"]).toContain(
+      "task1_<img src=x onerror=alert(1)>,Data <to> Text,Other Categories,inst,stl,100,30,",
+    );
+  });
+
+  it("gives the --json document the contract's keys and fields", () => {
+    const doc = reportJson(a) as Record<string, Record<string, unknown>[]>;
+    expect(Object.keys(doc).slice(0, 3)).toEqual(["overall", "matching", "groups"]);
+    expect(Object.keys(doc.overall![0]!).slice(0, 6)).toEqual([
+      "arm",
+      "setting",
+      "budget",
+      "rougeL",
+      "ci",
+      "n_tasks",
+    ]);
+    expect(Object.keys(doc.matching![0]!).slice(0, 5)).toEqual([
+      "arm",
+      "setting",
+      "baseline",
+      "budget_per_task",
+      "share_of_baseline",
+    ]);
+    expect(doc.overall![0]).toMatchObject({ arm: "inst", setting: "stl", budget: "100", n_tasks: 1 });
+    expect(doc.overall![0]!.rougeL).toBeCloseTo(30, 9);
+  });
+});

@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/main.js";
+import { writeThesisStudy } from "./fixtures/thesis-study.js";
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
+  try {
+    const code = await main(["node", "quicklearn", ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe("quicklearn report", () => {
+  let dir: string;
+  let study: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ql-report-cli-"));
+    study = join(dir, "study");
+    // A partial thesis-shaped study: the first 500 runs done.
+    await writeThesisStudy(study, { instances: 20, done: 500 });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("--json prints exactly one JSON document with the contract's keys and writes STUDY/report.html", async () => {
+    const r = await run(["report", study, "--json", "--resamples", "200"]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).slice(0, 3)).toEqual(["overall", "matching", "groups"]);
+    for (const o of doc.overall) {
+      expect(Object.keys(o)).toEqual(
+        expect.arrayContaining(["arm", "setting", "budget", "rougeL", "ci", "n_tasks"]),
+      );
+      expect(o.ci).toHaveLength(2);
+    }
+    for (const m of doc.matching) {
+      expect(Object.keys(m)).toEqual(
+        expect.arrayContaining(["arm", "setting", "baseline", "budget_per_task", "share_of_baseline"]),
+      );
+    }
+    expect(doc.study).toMatchObject({ runs_done: 500, runs_total: 841 });
+    expect(r.stderr).toContain("500 of 841 runs done");
+    expect(r.stderr).toContain(`wrote ${join(study, "report.html")}`);
+    const html = await readFile(join(study, "report.html"), "utf8");
+    expect(html).toContain("500 of 841 runs done");
+  });
+
+  it("writes Markdown and CSV where asked and says where", async () => {
+    const out = join(dir, "out");
+    const r = await run([
+      "report",
+      study,
+      "--out",
+      join(out, "r.html"),
+      "--md",
+      join(out, "r.md"),
+      "--csv",
+      join(out, "csv"),
+      "--resamples",
+      "100",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(out, "r.html")}`);
+    expect(r.stdout).toContain(`wrote ${join(out, "r.md")}`);
+    expect((await readdir(join(out, "csv"))).sort()).toEqual([
+      "effects.csv",
+      "groups.csv",
+      "matching.csv",
+      "overall.csv",
+      "tasks.csv",
+    ]);
+    expect(await readFile(join(out, "r.md"), "utf8")).toMatch(/^# thesis \(synthetic fixture\)/);
+  });
+
+  it("fails with one clear line on a folder that is not a study, writing nothing", async () => {
+    const r = await run(["report", join(dir, "nope"), "--out", join(dir, "x.html")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^quicklearn: error: .*nope: not a study directory \(no plan.json\)\n/);
+    expect(existsSync(join(dir, "x.html"))).toBe(false);
+  });
+
+  it("rejects a bad --resamples", async () => {
+    const r = await run(["report", study, "--resamples", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--resamples needs a whole number >= 1");
+  });
+});
