@@ -1,4 +1,258 @@
-import type { Command } from "@commander-js/extra-typings";
+import { Option, type Command } from "@commander-js/extra-typings";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  LocalExecutor,
+  openStudy,
+  parseShard,
+  ProgressView,
+  runStudy,
+  runWorker,
+  selectRuns,
+  startEngineWorker,
+  workerSlots,
+  type Executor,
+} from "../../runner/index.js";
+import {
+  loadPreset,
+  loadStudyFile,
+  planJson,
+  planStudy,
+  planSummary,
+  PRESETS,
+  presetText,
+  studyContext,
+  type LoadedStudy,
+} from "../../study/index.js";
+import { UserError } from "../../util/errors.js";
+import {
+  registerCancelCommand,
+  registerSlurmOptions,
+  slurmExecutorFrom,
+  slurmStatusSection,
+  type SlurmCliOptions,
+} from "../../runner/slurm/cli.js";
+import { info, printJson } from "../output.js";
 
-// Placeholder until this command group's issue lands (the helper owning it replaces this file).
-export function registerStudyCommands(_program: Command): void {}
+/**
+ * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's
+ * runs: what a SLURM array task runs). `cancel` belongs to the SLURM executor and registers beside these.
+ */
+export function registerStudyCommands(program: Command): void {
+  program
+    .command("init")
+    .description("write a commented example study spec (YAML) to start from")
+    .argument("[file]", "where to write it", "study.yaml")
+    .addOption(new Option("--preset <name>", "which example").choices(Object.keys(PRESETS)).default("thesis"))
+    .option("--force", "overwrite an existing file")
+    .action(async (file, opts) => {
+      try {
+        await writeFile(file, presetText(opts.preset), { flag: opts.force ? "w" : "wx" });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST")
+          throw new UserError(`${file} already exists`, "pass --force to overwrite it, or name another file");
+        throw e;
+      }
+      info(`wrote ${file} (preset ${opts.preset}); check it with: quicklearn plan ${file}`);
+    });
+
+  program
+    .command("plan")
+    .description("expand a study spec into its runs (a DAG) with counts, volumes and a cost estimate")
+    .argument("[study]", "study spec (YAML)")
+    .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
+    .option("--superni <dir>", "SuperNI checkout, for exact task lists and sizes (else the thesis's figures)")
+    .option("--samples-per-s <n>", "training samples/s per GPU for the cost estimate", parsePositive)
+    .option("--json", "print the plan as one JSON document")
+    .action(async (file, opts) => {
+      const study = await loadStudyArg(file, opts.preset, process.cwd());
+      const context = await studyContext(study, { superni: opts.superni, preset: opts.preset ?? null });
+      const plan = planStudy(study.spec, context.plan);
+      if (opts.json) printJson(planJson(plan));
+      else process.stdout.write(planSummary(plan, opts.samplesPerS) + "\n");
+    });
+
+  program
+    .command("run")
+    .description("run a study: build its data, train and evaluate every run, score; resumes where it stopped")
+    .argument("[study]", "study spec (YAML)")
+    .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
+    .requiredOption("--out <dir>", "the study directory (created; reused to resume)")
+    .option("--superni <dir>", "SuperNI checkout (else the spec's superni: field)")
+    .option("--cpu", "run on CPU")
+    .option("--gpus <list>", "GPU indices, one worker per GPU (e.g. 0,1)", parseGpus)
+    .option("--max-parallel <n>", "number of engine workers", parsePositiveInt)
+    .option("--retries <n>", "retries of a failed run before it is marked failed", parseNonNegativeInt, 1)
+    .action(async (file, opts) => {
+      if (opts.cpu && opts.gpus) throw new UserError("--cpu and --gpus exclude each other");
+      const study = await loadStudyArg(file, opts.preset, resolve(opts.out));
+      // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
+      const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
+      const executor =
+        slurm ??
+        new LocalExecutor(
+          workerSlots({ cpu: opts.cpu, gpus: opts.gpus, maxParallel: opts.maxParallel }),
+          startEngineWorker,
+        );
+      const result = await withInterrupts(executor, () =>
+        runStudy(study, {
+          out: opts.out,
+          superni: opts.superni,
+          preset: opts.preset ?? null,
+          retries: opts.retries,
+          executor,
+          events: slurm ? undefined : (total, done) => new ProgressView(total, done),
+          onData: (done, total, task) => {
+            if (done === total || done % 20 === 0) info(`data: ${done}/${total} tasks (${task})`);
+          },
+        }),
+      );
+      if (slurm) return; // submitted: the array tasks do the work; `quicklearn status` follows them
+      const s = result.status;
+      info(
+        `${opts.out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(opts.out, "results.csv")}`,
+      );
+      if (result.summary.stopped)
+        throw new UserError("stopped; run the same command again to resume", undefined, 130);
+      if (s.failed > 0)
+        throw new UserError(
+          `${s.failed} run(s) failed, e.g. ${s.failures[0]!.id}: ${s.failures[0]!.error}`,
+          `see quicklearn status ${opts.out}; running the same command again retries them`,
+          1,
+        );
+    });
+
+  program
+    .command("status")
+    .description("where a study stands: runs done, failed, running, pending")
+    .argument("<dir>", "the study directory")
+    .option("--json", "print one JSON document")
+    .action(async (dir, opts) => {
+      const store = await openStudy(dir);
+      const s = await store.summary();
+      const slurm = await slurmStatusSection(dir);
+      if (opts.json) {
+        printJson(slurm ? { ...s, slurm: slurm.json } : s);
+        return;
+      }
+      process.stdout.write(
+        `${dir}: ${s.total} runs: ${s.done} done, ${s.running} running, ${s.pending} pending, ${s.failed} failed\n`,
+      );
+      for (const f of s.failures) process.stdout.write(`  failed ${f.id}: ${f.error}\n`);
+      if (slurm) process.stdout.write(slurm.text + "\n");
+    });
+
+  program
+    .command("worker")
+    .description("run a share of a study's runs in this process (what each SLURM array task runs)")
+    .requiredOption("--study <dir>", "the study directory (made by quicklearn run or run --executor slurm)")
+    .option("--runs <ids>", "comma-separated run ids", (s) => s.split(",").filter(Boolean))
+    .option("--shard <i/n>", "the i-th of n shares of the runs (0-based), e.g. $SLURM_ARRAY_TASK_ID/8")
+    .option("--cpu", "run on CPU")
+    .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", parseNonNegativeInt)
+    .option("--retries <n>", "retries of a failed run", parseNonNegativeInt, 1)
+    .option("--json", "print the outcome as one JSON document")
+    .action(async (opts) => {
+      const ids = await selectRuns(opts.study, {
+        runs: opts.runs,
+        shard: opts.shard ? parseShard(opts.shard) : undefined,
+      });
+      const slot = workerSlots({ cpu: opts.cpu, gpus: opts.gpu === undefined ? undefined : [opts.gpu] })[0]!;
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let summary;
+      try {
+        summary = await runWorker(opts.study, ids, {
+          slot,
+          retries: opts.retries,
+          startEngine: startEngineWorker,
+          events: new ProgressView(ids.length, 0),
+          signal: controller.signal,
+        });
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
+      if (opts.json) printJson(summary);
+      else
+        info(
+          `worker: ${summary.done.length} done, ${summary.failed.length} failed, ${summary.skipped.length} skipped`,
+        );
+      if (controller.signal.aborted)
+        throw new UserError("stopped; the interrupted run resumes on the next start", undefined, 130);
+      if (summary.failed.length > 0)
+        throw new UserError(`${summary.failed.length} run(s) failed`, undefined, 1);
+    });
+
+  registerSlurmOptions(program.commands.find((c) => c.name() === "run")!);
+  registerCancelCommand(program);
+}
+
+/** A spec file, or a preset (relative model paths of a preset resolve against `presetBaseDir`). */
+export async function loadStudyArg(
+  file: string | undefined,
+  preset: string | undefined,
+  presetBaseDir: string,
+): Promise<LoadedStudy> {
+  if (file && preset) throw new UserError("give a study spec or --preset, not both");
+  if (preset) return loadPreset(preset, presetBaseDir);
+  if (!file)
+    throw new UserError(
+      "no study given",
+      "pass STUDY.yaml or --preset thesis|demo (quicklearn init writes an example)",
+    );
+  return loadStudyFile(file);
+}
+
+/**
+ * Ctrl-C once: start nothing new, interrupt running runs (back to pending), release the lock, exit.
+ * Ctrl-C twice: kill the workers and exit at once; the next `run` resumes either way. SIGTERM counts as one.
+ */
+export async function withInterrupts<T>(executor: Executor, body: () => Promise<T>): Promise<T> {
+  let count = 0;
+  const onSignal = () => {
+    count++;
+    if (count === 1) {
+      info("stopping: interrupting running runs (Ctrl-C again to stop at once)");
+      executor.stop(false);
+    } else {
+      executor.stop(true);
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body();
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function parseGpus(s: string): number[] {
+  const list = s.split(",").map((x) => x.trim());
+  if (list.length === 0 || !list.every((x) => /^\d+$/.test(x)))
+    throw new UserError(`invalid --gpus "${s}"`, "give GPU indices, e.g. --gpus 0,1");
+  return list.map(Number);
+}
+
+function parsePositiveInt(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`expected a positive integer, got "${s}"`);
+  return n;
+}
+
+function parseNonNegativeInt(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`expected a non-negative integer, got "${s}"`);
+  return n;
+}
+
+function parsePositive(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`expected a positive number, got "${s}"`);
+  return n;
+}

@@ -1,0 +1,25 @@
+export {
+  StudyStore,
+  openStudy,
+  type RunState,
+  type RunStatus,
+  type RunFile,
+  type StatusSummary,
+} from "./store.js";
+export type { Executor, ExecutionJob, ExecutionRun, ExecutionSummary, ExecutorEvents } from "./executor.js";
+export { executeRun, scoreRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
+export {
+  LocalExecutor,
+  workerSlots,
+  type WorkerSlot,
+  type StartEngine,
+  type DeviceOptions,
+} from "./local.js";
+export { DagScheduler, type SchedRun } from "./scheduler.js";
+export { runWorker, selectRuns, parseShard, type WorkerOptions, type WorkerSummary } from "./worker.js";
+export { runStudy, type RunStudyOptions, type RunStudyResult } from "./run-study.js";
+export { prepareStudy, executionRuns, type Prepared } from "./prepare.js";
+export { writeResults, collectResults, METRICS, type ResultRow, type Results } from "./results.js";
+export { FileLock, isHeld, describeHolder, type LockOwner } from "./lock.js";
+export { ProgressView } from "./progress.js";
+export { startEngineWorker } from "./engine.js";

@@ -1,0 +1,221 @@
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { writeJsonAtomic } from "../util/fs.js";
+
+/**
+ * A lock that works on network filesystems without flock(): a file created with O_EXCL (atomic on NFSv3+
+ * and local filesystems) holding its owner (pid, host, a random token) and a heartbeat the owner refreshes.
+ * A lock is stale when its heartbeat is older than `staleMs`, or at once when its owner ran on this host
+ * and that process is gone (SIGKILL, power loss of a laptop), so a resume right after a crash needs no wait.
+ *
+ * Hand-written because the usual library (proper-lockfile) judges staleness by mtime only and keeps no
+ * owner in the lock: it cannot tell a dead local owner at once, nor say who holds the lock.
+ */
+
+export interface LockOwner {
+  token: string;
+  pid: number;
+  host: string;
+  /** What holds it, for messages: "quicklearn run", "worker". */
+  purpose: string;
+  /** ms since the epoch, refreshed every staleMs / 4. */
+  heartbeat: number;
+  started: number;
+}
+
+export interface LockOptions {
+  purpose: string;
+  /** A lock whose heartbeat is older than this is broken (default 60 s, or $QUICKLEARN_LOCK_STALE_S). */
+  staleMs?: number;
+  /** Called when the lock was taken from us (our heartbeat stalled longer than staleMs). */
+  onLost?: () => void;
+}
+
+export function defaultStaleMs(): number {
+  const s = Number(process.env.QUICKLEARN_LOCK_STALE_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60_000;
+}
+
+export type AcquireResult = { ok: true; lock: FileLock } | { ok: false; holder: LockOwner | null };
+
+export class FileLock {
+  private timer: NodeJS.Timeout | null = null;
+  private released = false;
+
+  private constructor(
+    readonly path: string,
+    private owner: LockOwner,
+    private readonly opts: Required<Omit<LockOptions, "onLost">> & Pick<LockOptions, "onLost">,
+  ) {}
+
+  /** Try once to take the lock (breaking it if stale); never waits for a live holder. */
+  static async acquire(path: string, options: LockOptions): Promise<AcquireResult> {
+    const opts = { staleMs: defaultStaleMs(), ...options };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = Date.now();
+      const owner: LockOwner = {
+        token: randomBytes(8).toString("hex"),
+        pid: process.pid,
+        host: hostname(),
+        purpose: opts.purpose,
+        heartbeat: now,
+        started: now,
+      };
+      if (await createExclusive(path, JSON.stringify(owner))) {
+        const lock = new FileLock(path, owner, opts);
+        lock.startHeartbeat();
+        return { ok: true, lock };
+      }
+      const holder = await readOwner(path);
+      if (holder === "absent") continue;
+      if (holder === "unreadable") {
+        // Debris of a create whose owner died before writing: old enough means nobody is writing it.
+        if (!(await olderThan(path, opts.staleMs)) || !(await breakStale(path, holder)))
+          return { ok: false, holder: null };
+        continue;
+      }
+      if (!isStale(holder, opts.staleMs)) return { ok: false, holder };
+      if (!(await breakStale(path, holder))) return { ok: false, holder };
+    }
+    const holder = await readOwner(path);
+    return { ok: false, holder: typeof holder === "string" ? null : holder };
+  }
+
+  /** Refresh the heartbeat now; false (and onLost) when the file no longer holds our token. */
+  async refresh(): Promise<boolean> {
+    if (this.released) return false;
+    const current = await readOwner(this.path);
+    if (typeof current === "string" || current.token !== this.owner.token) {
+      this.stopHeartbeat();
+      this.released = true;
+      this.opts.onLost?.();
+      return false;
+    }
+    this.owner = { ...this.owner, heartbeat: Date.now() };
+    await writeJsonAtomic(this.path, this.owner);
+    return true;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.stopHeartbeat();
+    const current = await readOwner(this.path);
+    if (typeof current !== "string" && current.token === this.owner.token)
+      await unlink(this.path).catch(() => {});
+  }
+
+  private startHeartbeat(): void {
+    this.timer = setInterval(
+      () => {
+        this.refresh().catch(() => {});
+      },
+      Math.max(250, this.opts.staleMs / 4),
+    );
+    this.timer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, "wx");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(content);
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+/** The owner in a lock file; "unreadable" for a file caught between create and write (or garbage). */
+export async function readOwner(path: string): Promise<LockOwner | "absent" | "unreadable"> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "absent";
+    throw e;
+  }
+  try {
+    const v = JSON.parse(text) as LockOwner;
+    return typeof v.token === "string" && typeof v.heartbeat === "number" ? v : "unreadable";
+  } catch {
+    return "unreadable";
+  }
+}
+
+/** Whether a holder is certainly gone: a dead pid on this host, or a heartbeat older than staleMs. */
+export function isStale(holder: LockOwner | "unreadable", staleMs: number): boolean {
+  // An unreadable file is a lock being created right now (or debris): give its owner a heartbeat's time.
+  if (holder === "unreadable") return false;
+  if (holder.host === hostname() && !pidAlive(holder.pid)) return true;
+  return Date.now() - holder.heartbeat > staleMs;
+}
+
+/** Whether `lock` is held by a live owner (for status: a run marked running whose owner is gone is interrupted). */
+export async function isHeld(path: string, staleMs = defaultStaleMs()): Promise<boolean> {
+  const holder = await readOwner(path);
+  if (holder === "absent") return false;
+  return !isStale(holder, staleMs);
+}
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs > ms;
+  } catch {
+    return true;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove a stale lock without removing a fresh one another process took meanwhile: move it aside
+ * (rename is atomic), check that what moved is the stale lock we judged, and put it back if it was not.
+ */
+async function breakStale(path: string, judged: LockOwner | "unreadable"): Promise<boolean> {
+  const aside = `${path}.stale-${randomBytes(4).toString("hex")}`;
+  try {
+    await rename(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw e;
+  }
+  const moved = await readOwner(aside);
+  const same =
+    judged === "unreadable"
+      ? moved === "unreadable"
+      : typeof moved !== "string" && moved.token === judged.token;
+  if (same) {
+    await unlink(aside).catch(() => {});
+    return true;
+  }
+  // We moved someone's fresh lock: restore it unless yet another process has created one since.
+  await link(aside, path).catch(() => {});
+  await unlink(aside).catch(() => {});
+  return false;
+}
+
+export function describeHolder(holder: LockOwner | null): string {
+  if (!holder) return "another process (its lock file is being written)";
+  const ago = Math.max(0, Math.round((Date.now() - holder.heartbeat) / 1000));
+  return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, alive ${ago} s ago)`;
+}

@@ -1,0 +1,109 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { manifestPath } from "../data/layout.js";
+import type { ScoreReport } from "../metrics/index.js";
+import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
+import type { StudyStore } from "./store.js";
+
+/**
+ * STUDY/results.json and results.csv: one row per (done run, task, metric), derived from runs/ alone
+ * (rebuildable at any time). Values are percent (0-100), as in scores.json.
+ */
+
+export const METRICS = ["rougeL", "rouge1", "exact_match"] as const;
+
+export interface ResultRow {
+  run: string;
+  arm: string;
+  setting: string;
+  budget: string | null;
+  seed: number;
+  model: string;
+  encoding: string;
+  task: string;
+  category: string;
+  metric: (typeof METRICS)[number];
+  value: number;
+  n: number;
+}
+
+export interface Results {
+  study: { name: string };
+  metrics: readonly string[];
+  rows: ResultRow[];
+}
+
+const COLUMNS: (keyof ResultRow)[] = [
+  "run",
+  "arm",
+  "setting",
+  "budget",
+  "seed",
+  "model",
+  "encoding",
+  "task",
+  "category",
+  "metric",
+  "value",
+  "n",
+];
+
+export async function collectResults(store: StudyStore): Promise<Results> {
+  const plan = (await store.readJson(store.planPath)) as { study: { name: string }; runs: { id: string }[] };
+  const categories = await taskCategories(store);
+  const rows: ResultRow[] = [];
+  for (const { id } of plan.runs) {
+    const state = await store.readState(id);
+    if (state.status !== "done" || !state.hashes?.["scores.json"]) continue;
+    const run = await store.readRun(id);
+    const scores = (await store.readJson(join(store.runDir(id), "scores.json"))) as ScoreReport;
+    for (const [task, figures] of Object.entries(scores.tasks)) {
+      for (const metric of METRICS) {
+        rows.push({
+          run: id,
+          arm: run.arm,
+          setting: run.setting,
+          budget: run.budget,
+          seed: run.seed,
+          model: run.model,
+          encoding: run.encoding,
+          task,
+          category: categories.get(task) ?? "unknown",
+          metric,
+          value: figures[metric],
+          n: figures.n,
+        });
+      }
+    }
+  }
+  return { study: plan.study, metrics: METRICS, rows };
+}
+
+export async function writeResults(store: StudyStore): Promise<Results> {
+  const results = await collectResults(store);
+  await writeJsonAtomic(join(store.dir, "results.json"), results);
+  await writeFileAtomic(join(store.dir, "results.csv"), toCsv(results.rows));
+  return results;
+}
+
+function toCsv(rows: ResultRow[]): string {
+  const lines = [COLUMNS.join(",")];
+  for (const r of rows) lines.push(COLUMNS.map((c) => csvCell(r[c])).join(","));
+  return lines.join("\n") + "\n";
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? "" : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function taskCategories(store: StudyStore): Promise<Map<string, string>> {
+  try {
+    const m = JSON.parse(await readFile(manifestPath(store.dataDir), "utf8")) as {
+      tasks: Record<string, { category: string }>;
+    };
+    return new Map(Object.entries(m.tasks).map(([t, v]) => [t, v.category]));
+  } catch {
+    return new Map();
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdir } from "node:fs/promises";
+import { superniDir } from "../study/context.js";
+import type { LoadedStudy } from "../study/spec.js";
+import { UserError } from "../util/errors.js";
+import type { ExecutionSummary, Executor, ExecutorEvents } from "./executor.js";
+import { describeHolder, FileLock } from "./lock.js";
+import { executionRuns, prepareStudy, type Prepared } from "./prepare.js";
+import { writeResults, type Results } from "./results.js";
+import { StudyStore, type StatusSummary } from "./store.js";
+
+export interface RunStudyOptions {
+  out: string;
+  superni?: string | null;
+  preset: string | null;
+  /** Retries per run after its first failure. */
+  retries: number;
+  executor: Executor;
+  /** Progress sink; made once the plan is known (total runs, done at start). */
+  events?: (total: number, doneAtStart: number) => ExecutorEvents & { note?(m: string): void; stop?(): void };
+  onData?: (done: number, total: number, task: string) => void;
+  /** Lets the caller stop the executor (Ctrl-C) once it exists. */
+  onExecutor?: (executor: Executor) => void;
+}
+
+export interface RunStudyResult {
+  prepared: Prepared;
+  summary: ExecutionSummary;
+  status: StatusSummary;
+  results: Results;
+}
+
+/**
+ * `quicklearn run`: lock the study directory, plan, build data, execute every run not done, derive the
+ * results table. A second `run` on the same directory is refused while the first holds the lock.
+ */
+export async function runStudy(study: LoadedStudy, opts: RunStudyOptions): Promise<RunStudyResult> {
+  if (!superniDir(study, opts.superni))
+    throw new UserError(
+      "running a study needs a SuperNI checkout",
+      "pass --superni DIR (a folder with tasks/ and splits/default/), or set superni: in the spec",
+    );
+  const store = new StudyStore(opts.out);
+  await mkdir(store.dir, { recursive: true });
+  const acquired = await FileLock.acquire(store.lockPath, {
+    purpose: "quicklearn run",
+    onLost: () => opts.executor.stop(false),
+  });
+  if (!acquired.ok)
+    throw new UserError(
+      `${opts.out} is in use by ${describeHolder(acquired.holder)}`,
+      "wait for it to finish or stop it (Ctrl-C); a crashed holder's lock expires by itself (at once on the same host)",
+    );
+  try {
+    const prepared = await prepareStudy(store, study, opts);
+    const view = opts.events?.(prepared.plan.runs.length, prepared.done.size);
+    for (const note of prepared.notes) view?.note?.(note);
+    opts.onExecutor?.(opts.executor);
+    let summary: ExecutionSummary;
+    try {
+      summary = await opts.executor.execute({
+        store,
+        runs: executionRuns(prepared.plan),
+        done: prepared.done,
+        retries: opts.retries,
+        events: view,
+      });
+    } finally {
+      view?.stop?.();
+    }
+    const results = await writeResults(store);
+    return { prepared, summary, status: await store.summary(), results };
+  } finally {
+    await acquired.lock.release();
+  }
+}

@@ -1,0 +1,191 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunSpecInput } from "../engine/spec.js";
+import { parseStudyYaml } from "../study/spec.js";
+import { readJsonl } from "../util/jsonl.js";
+import type { EngineWorkerLike } from "./execute.js";
+import { LocalExecutor, workerSlots } from "./local.js";
+import { executionRuns, prepareStudy } from "./prepare.js";
+import { DagScheduler, type SchedRun } from "./scheduler.js";
+import { StudyStore } from "./store.js";
+
+// Scheduler unit tests: a fake engine is allowed here (and only here); end-to-end tests use the real one.
+
+describe("DagScheduler", () => {
+  const runs: SchedRun[] = [
+    { id: "s1", depends_on: [], group: "A" },
+    { id: "s2", depends_on: [], group: "B" },
+    { id: "s3", depends_on: [], group: "A" },
+    { id: "p", depends_on: [], group: "A" },
+    { id: "b1", depends_on: ["p"], group: "P" },
+    { id: "b2", depends_on: ["p"], group: "P" },
+  ];
+
+  it("runs what others depend on first, then keeps a worker on its model group", () => {
+    const s = new DagScheduler(runs, [], 0);
+    expect(s.next(null)!.id).toBe("p");
+    // p is running: b1/b2 wait. A second worker with no group prefers a group nobody is on (B).
+    expect(s.next(null)!.id).toBe("s2");
+    s.finish("p", "done");
+    // The first worker (last group A) now has P ready too, but stays on A.
+    expect(s.next("A")!.id).toBe("s1");
+    // The second worker's group B has nothing ready: it takes group P (nobody on it) before A (worker 1's).
+    expect(s.next("B")!.id).toBe("b1");
+    s.finish("s2", "done");
+    expect(s.next("P")!.id).toBe("b2");
+    expect(s.next("A")!.id).toBe("s3");
+    expect(s.next("A")).toBeNull();
+    expect(s.finished).toBe(false);
+    for (const id of ["s1", "s3", "b1", "b2"]) s.finish(id, "done");
+    expect(s.finished).toBe(true);
+    expect(s.counts().done).toBe(6);
+  });
+
+  it("retries a failed run, then fails it for good and blocks its dependents, and goes on", () => {
+    const s = new DagScheduler(runs, ["s1", "s2", "s3"], 1);
+    expect(s.next(null)!.id).toBe("p");
+    expect(s.isLastAttempt("p")).toBe(false);
+    expect(s.finish("p", "failed", "boom")).toBe("waiting");
+    expect(s.next(null)!.id).toBe("p");
+    expect(s.isLastAttempt("p")).toBe(true);
+    expect(s.finish("p", "failed", "boom again")).toBe("failed");
+    expect(s.next(null)).toBeNull();
+    expect(s.finished).toBe(true);
+    expect(s.failed()).toEqual([{ id: "p", error: "boom again" }]);
+    expect(s.statusOf("b1")).toBe("blocked");
+  });
+
+  it("skips runs already done", () => {
+    const s = new DagScheduler(runs, ["p", "s1", "s2", "s3"], 0);
+    expect(new Set([s.next(null)!.id, s.next(null)!.id])).toEqual(new Set(["b1", "b2"]));
+  });
+});
+
+/** A stand-in engine: predicts each instance's first reference, fails chosen runs a number of times. */
+class FakeEngine implements EngineWorkerLike {
+  static log: { worker: number; run: string; model: string }[] = [];
+  static failures = new Map<string, number>();
+  static started = 0;
+  readonly n = FakeEngine.started++;
+
+  async run(spec: RunSpecInput): Promise<unknown> {
+    FakeEngine.log.push({ worker: this.n, run: spec.run_id, model: `${spec.model}|${spec.init_from ?? ""}` });
+    const left = FakeEngine.failures.get(spec.run_id) ?? 0;
+    if (left > 0) {
+      FakeEngine.failures.set(spec.run_id, left - 1);
+      throw Object.assign(new Error("fake failure"), { code: "internal" });
+    }
+    if (spec.init_from) await readFile(join(spec.init_from, "weights.bin"));
+    await mkdir(spec.output_dir, { recursive: true });
+    if (spec.eval) {
+      let out = "";
+      for (const f of spec.eval.files) {
+        for await (const { value } of readJsonl(f)) {
+          const r = value as { id: string; task: string; references: string[] };
+          out += JSON.stringify({ id: r.id, task: r.task, prediction: r.references[0] }) + "\n";
+        }
+      }
+      await writeFile(join(spec.output_dir, "predictions.jsonl"), out);
+    }
+    if (spec.save_model) {
+      await mkdir(join(spec.output_dir, "model"), { recursive: true });
+      await writeFile(join(spec.output_dir, "model", "weights.bin"), "w");
+    }
+    await writeFile(join(spec.output_dir, "stats.json"), "{}");
+    return {};
+  }
+  async shutdown(): Promise<void> {}
+  kill(): void {}
+}
+
+const SPEC = `name: fake
+tasks: [task1159_bard_analogical_reasoning_containers, task1154_bard_analogical_reasoning_travel, task1155_bard_analogical_reasoning_trash_or_treasure]
+prefinetune: {per_task: 5, tasks: [task1152_bard_analogical_reasoning_causation]}
+arms:
+  - name: p
+    model: org/base
+    encoding: plain
+    settings: [prefinetune]
+  - name: b1
+    from: p
+    encoding: plain
+    settings: [stl, mtl]
+    budgets: [5]
+  - name: inst
+    model: org/inst
+    encoding: thesis-def-pos
+    settings: [stl, eval]
+    budgets: [5, 10]
+`;
+
+describe("LocalExecutor with a fake engine", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("executes the DAG on two workers: dependencies first, groups kept, retries, failures recorded", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-sched-"));
+    dirs.push(dir);
+    const store = new StudyStore(dir);
+    const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+    const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+    const runs = prepared.plan.runs;
+    expect(runs).toHaveLength(1 + 4 + 7);
+    const mtl = runs.find((r) => r.setting === "mtl")!;
+    const flaky = runs.find((r) => r.arm === "inst" && r.budget === "10")!;
+    FakeEngine.failures.set(mtl.id, 5); // fails for good
+    FakeEngine.failures.set(flaky.id, 1); // succeeds on its retry
+
+    const executor = new LocalExecutor(
+      workerSlots({ cpu: true, maxParallel: 2 }),
+      async () => new FakeEngine(),
+    );
+    const summary = await executor.execute({
+      store,
+      runs: executionRuns(prepared.plan),
+      done: prepared.done,
+      retries: 1,
+    });
+    expect(summary.failed.map((f) => f.id)).toEqual([mtl.id]);
+    expect(summary.done).toBe(runs.length - 1);
+    const status = await store.summary();
+    expect(status).toMatchObject({ total: 12, done: 11, failed: 1, running: 0, pending: 0 });
+    expect(status.failures[0]!.error).toContain("fake failure");
+
+    // The pre-finetune ran before everything that starts from it.
+    const order = FakeEngine.log.map((l) => l.run);
+    const pft = runs.find((r) => r.setting === "prefinetune")!.id;
+    for (const r of runs.filter((r) => r.depends_on.length > 0))
+      expect(order.indexOf(r.id)).toBeGreaterThan(order.indexOf(pft));
+
+    // Scores were written and the state records their hashes.
+    const state = JSON.parse(await readFile(join(store.runDir(flaky.id), "state.json"), "utf8"));
+    expect(state.status).toBe("done");
+    expect(state.attempts).toBe(2);
+    expect(Object.keys(state.hashes)).toEqual(
+      expect.arrayContaining(["predictions.jsonl", "scores.json", "instance_scores.jsonl", "stats.json"]),
+    );
+    const scores = JSON.parse(await readFile(join(store.runDir(flaky.id), "scores.json"), "utf8"));
+    expect(scores.overall.rougeL).toBe(100);
+
+    // Running again repeats nothing done; a corrupted done run runs again.
+    FakeEngine.log = [];
+    await writeFile(join(store.runDir(flaky.id), "predictions.jsonl"), "tampered\n");
+    const again = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+    expect(again.done.has(flaky.id)).toBe(false);
+    expect(again.done.size).toBe(10);
+    FakeEngine.failures.set(mtl.id, 0);
+    const second = await new LocalExecutor(workerSlots({ cpu: true }), async () => new FakeEngine()).execute({
+      store,
+      runs: executionRuns(again.plan),
+      done: again.done,
+      retries: 0,
+    });
+    expect(second.failed).toEqual([]);
+    expect(FakeEngine.log.map((l) => l.run).sort()).toEqual([flaky.id, mtl.id].sort());
+    expect((await store.summary()).done).toBe(12);
+  });
+});

@@ -1,0 +1,25 @@
+export {
+  StudySpec,
+  parseStudyYaml,
+  loadStudyFile,
+  validateStudy,
+  resolveModel,
+  SETTINGS,
+  ROLES,
+  type LoadedStudy,
+  type Setting,
+  type Role,
+  type ArmSpec,
+} from "./spec.js";
+export { presetText, loadPreset, PRESETS } from "./presets.js";
+export {
+  planStudy,
+  planJson,
+  runRecord,
+  type Plan,
+  type PlannedRun,
+  type PlannedArm,
+  type PlanTotals,
+} from "./plan.js";
+export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
+export { planSummary, DEFAULT_SAMPLES_PER_S } from "./summary.js";

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { studyContext } from "./context.js";
+import { planJson, planStudy } from "./plan.js";
+import { loadPreset } from "./presets.js";
+import { parseStudyYaml } from "./spec.js";
+
+async function thesisPlan(mutate?: (yaml: string) => string) {
+  const study = loadPreset("thesis", "/tmp");
+  const spec = mutate ? parseStudyYaml(mutate(study.text), "x") : study.spec;
+  const ctx = await studyContext({ ...study, spec }, { preset: "thesis" });
+  return planStudy(spec, ctx.plan);
+}
+
+describe("plan", () => {
+  it("expands the thesis preset to the thesis grid on the 119 shipped test tasks", async () => {
+    const plan = await thesisPlan();
+    expect(plan.totals.by_setting).toEqual({ stl: 833, mtl: 6, prefinetune: 1, eval: 1 });
+    expect(plan.totals.runs).toBe(841);
+    const pft = plan.runs.filter((r) => r.setting === "prefinetune");
+    expect(pft).toHaveLength(1);
+    const b1 = plan.runs.filter((r) => r.arm === "B1");
+    expect(b1).toHaveLength(120);
+    for (const r of b1) expect(r.depends_on).toEqual([pft[0]!.id]);
+    for (const r of plan.runs.filter((r) => r.arm !== "B1")) expect(r.depends_on).toEqual([]);
+    expect(new Set(plan.runs.map((r) => r.id)).size).toBe(841);
+    const json = planJson(plan) as { runs: object[]; arms: object[] };
+    expect(Object.keys(json.runs[0]!).sort()).toEqual(
+      ["arm", "budget", "depends_on", "encoding", "id", "model", "seed", "setting", "task"].sort(),
+    );
+    expect(json.arms).toContainEqual({
+      name: "B1",
+      label: "B1: pre-finetuned T5-3B, 200/task, no instructions",
+      role: "baseline",
+      model: "google/t5-xl-lm-adapt",
+      encoding: "plain",
+      prefinetune: "prefinetune-noinst",
+    });
+  });
+
+  it("gives readable, stable, content-derived ids", async () => {
+    const a = await thesisPlan();
+    const b = await thesisPlan();
+    expect(a.runs.map((r) => r.id)).toEqual(b.runs.map((r) => r.id));
+    const stl = a.runs.find((r) => r.setting === "stl" && r.arm === "inst" && r.budget === "100")!;
+    expect(stl.id).toMatch(new RegExp(`^stl-inst-100-${stl.task}-[0-9a-f]{8}$`));
+  });
+
+  it("a changed spec changes only the runs it touches (and their dependents)", async () => {
+    const a = await thesisPlan();
+    const b = await thesisPlan((t) =>
+      t.replace(
+        "    settings: [stl, mtl]\n    budgets: [1000]",
+        "    settings: [stl, mtl]\n    budgets: [1000]\n    hyperparameters: {learning_rate: 1.0e-4}",
+      ),
+    );
+    const changed = a.runs.filter((r, i) => r.id !== b.runs[i]!.id);
+    expect(new Set(changed.map((r) => r.arm))).toEqual(new Set(["B2"]));
+    expect(changed).toHaveLength(120);
+    // Spelling out a default changes nothing.
+    const c = await thesisPlan((t) =>
+      t.replace("  optimizer: adamw\n", "  optimizer: adamw\n  weight_decay: 0\n"),
+    );
+    expect(c.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id));
+    // A different pre-finetune changes it and every B1 run.
+    const d = await thesisPlan((t) => t.replace("per_task: 100", "per_task: 50"));
+    const changedD = a.runs.filter((r, i) => r.id !== d.runs[i]!.id);
+    expect(new Set(changedD.map((r) => r.arm))).toEqual(new Set(["prefinetune-noinst", "B1"]));
+  });
+
+  it("multiplies runs by seeds, each seed's B1 depending on its own pre-finetune", async () => {
+    const plan = await thesisPlan((t) => t.replace("seeds: [42]", "seeds: [1, 2]"));
+    expect(plan.totals.runs).toBe(841 * 2);
+    const pfts = plan.runs.filter((r) => r.setting === "prefinetune");
+    for (const r of plan.runs.filter((r) => r.arm === "B1")) {
+      expect(r.depends_on).toEqual([pfts.find((p) => p.seed === r.seed)!.id]);
+    }
+  });
+});

@@ -1,0 +1,344 @@
+import { budgetSize } from "../data/budget.js";
+import { datasetPath, prefinetunePath } from "../data/layout.js";
+import { RunSpec, type RunSpecInput } from "../engine/spec.js";
+import { canonicalJson, sha256 } from "../util/hash.js";
+import { resolveModel, type ArmSpec, type Role, type Setting, type StudySpec } from "./spec.js";
+
+/**
+ * Expanding a study spec into a DAG of runs: pure, no I/O. A run's id is derived from its resolved content
+ * (arm, model, encoding, task, budget, seed, hyperparameters, data files, dependency ids), so planning the
+ * same spec twice gives the same ids and a changed spec only adds or invalidates the runs it touches.
+ */
+
+/** Data paths inside a run spec are relative to the study directory (the store resolves them). */
+export const DATA_DIR = "data";
+
+export interface PlannedRun {
+  id: string;
+  arm: string;
+  setting: Setting;
+  /** The task of an stl run; null for mtl, prefinetune and eval runs (they span many tasks). */
+  task: string | null;
+  budget: string | null;
+  /** The base model (hub id or local dir); a run that starts from a pre-finetune names that run in depends_on. */
+  model: string;
+  encoding: string;
+  depends_on: string[];
+  seed: number;
+  /** Scorer variant for this run's predictions. */
+  variant: string;
+  /** The pre-finetune run whose saved model/ this run starts from. */
+  init_from_run: string | null;
+  /** Tasks whose test split this run predicts (empty for pre-finetune runs). */
+  eval_tasks: string[];
+  /** The engine spec, minus run_id/output_dir/device/init_from which the store fills in; paths relative to STUDY. */
+  engine: Omit<RunSpecInput, "run_id" | "output_dir" | "device" | "init_from">;
+  /** Training instances seen (examples x epochs); estimated when the checkout's sizes are unknown. */
+  train_sample_passes: number;
+  /** Estimated source tokens of those passes (see estimateSourceTokens). */
+  source_tokens: number;
+}
+
+export interface PlannedArm {
+  name: string;
+  label: string;
+  role: Role;
+  model: string;
+  encoding: string;
+  prefinetune: string | null;
+}
+
+export interface PlanTotals {
+  runs: number;
+  by_setting: Record<Setting, number>;
+  train_sample_passes: number;
+  source_tokens: number;
+  eval_instances: number;
+  /** True when sizes were estimated (no SuperNI checkout given). */
+  estimated: boolean;
+}
+
+export interface Plan {
+  study: { name: string };
+  preset: string | null;
+  arms: PlannedArm[];
+  runs: PlannedRun[];
+  totals: PlanTotals;
+}
+
+/** What planning needs to know about the tasks; sizes may be estimates. */
+export interface PlanContext {
+  /** Tasks of the study (stl/mtl/eval), in order. */
+  tasks: string[];
+  /** Train instances per task (the downstream train split); missing tasks use `estimateTrainSize`. */
+  trainSizes: Map<string, number>;
+  /** Test instances per task; missing tasks count 100. */
+  testSizes: Map<string, number>;
+  /** Number of train tasks feeding the pre-finetuning set. */
+  prefinetuneTaskCount: number;
+  /** Train-split size assumed for a task whose size is unknown. */
+  estimateTrainSize: number;
+  estimated: boolean;
+  /** Folder that relative model paths resolve against. */
+  baseDir: string;
+  preset: string | null;
+}
+
+/**
+ * Average source tokens per instance, by encoding: the thesis's average word counts (364.97 words with the
+ * def-pos instructions, 89.03 without) times 1.3 sentencepiece tokens per English word, capped at the
+ * maximum source length. An estimate for sizing a study, not a measurement.
+ */
+const WORDS_PER_INSTANCE: Record<string, number> = {
+  "thesis-def-pos": 364.97,
+  "tk-instruct": 364.97,
+  plain: 89.03,
+};
+const TOKENS_PER_WORD = 1.3;
+
+export function estimateSourceTokens(encoding: string, maxSource: number): number {
+  return Math.min(maxSource, (WORDS_PER_INSTANCE[encoding] ?? 364.97) * TOKENS_PER_WORD);
+}
+
+const SETTING_ORDER: Setting[] = ["prefinetune", "eval", "mtl", "stl"];
+
+export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
+  const arms = spec.arms.map((a) => plannedArm(a, spec));
+  const armByName = new Map(spec.arms.map((a) => [a.name, a]));
+  const runs: PlannedRun[] = [];
+  // Pre-finetune run id per (arm, seed): later runs depend on it.
+  const pftRun = new Map<string, PlannedRun>();
+
+  const ordered = [...spec.arms].sort(
+    (a, b) => Number(!a.settings.includes("prefinetune")) - Number(!b.settings.includes("prefinetune")),
+  );
+  for (const arm of ordered) {
+    const hyper = { ...spec.hyperparameters, ...arm.hyperparameters };
+    const base = arm.from ? armByName.get(arm.from)! : arm;
+    const model = resolveModel(base.model!, ctx.baseDir);
+    for (const seed of spec.seeds) {
+      const parent = arm.from ? pftRun.get(`${arm.from}\0${seed}`)! : null;
+      const common = { arm: arm.name, model, encoding: arm.encoding, seed, parent };
+      for (const setting of SETTING_ORDER.filter((s) => arm.settings.includes(s))) {
+        if (setting === "prefinetune") {
+          const k = spec.prefinetune!.per_task;
+          const n = k * ctx.prefinetuneTaskCount;
+          const run = makeRun(spec, hyper, {
+            ...common,
+            setting,
+            task: null,
+            budget: null,
+            evalTasks: [],
+            trainFiles: [prefinetunePath(DATA_DIR, arm.encoding, k)],
+            trainSize: n,
+          });
+          pftRun.set(`${arm.name}\0${seed}`, run);
+          runs.push(run);
+        } else if (setting === "eval") {
+          runs.push(
+            makeRun(spec, hyper, {
+              ...common,
+              setting,
+              task: null,
+              budget: null,
+              evalTasks: ctx.tasks,
+              trainFiles: [],
+              trainSize: 0,
+            }),
+          );
+        } else if (setting === "mtl") {
+          for (const budget of arm.budgets!) {
+            runs.push(
+              makeRun(spec, hyper, {
+                ...common,
+                setting,
+                task: null,
+                budget,
+                evalTasks: ctx.tasks,
+                trainFiles: ctx.tasks.map((task) => trainFile(arm.encoding, task, budget)),
+                trainSize: ctx.tasks.reduce((sum, t) => sum + trainSize(ctx, t, budget), 0),
+              }),
+            );
+          }
+        } else {
+          for (const budget of arm.budgets!) {
+            for (const task of ctx.tasks) {
+              runs.push(
+                makeRun(spec, hyper, {
+                  ...common,
+                  setting,
+                  task,
+                  budget,
+                  evalTasks: [task],
+                  trainFiles: [trainFile(arm.encoding, task, budget)],
+                  trainSize: trainSize(ctx, task, budget),
+                }),
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+  return { study: { name: spec.name }, preset: ctx.preset, arms, runs, totals: totalsOf(runs, ctx) };
+}
+
+function plannedArm(arm: ArmSpec, spec: StudySpec): PlannedArm {
+  const base = arm.from ? spec.arms.find((a) => a.name === arm.from)! : arm;
+  return {
+    name: arm.name,
+    label: arm.label ?? arm.name,
+    role: arm.role ?? defaultRole(arm),
+    model: base.model!,
+    encoding: arm.encoding,
+    prefinetune: arm.from ?? null,
+  };
+}
+
+function defaultRole(arm: ArmSpec): Role {
+  if (arm.settings.includes("prefinetune")) return "prefinetune";
+  if (arm.settings.every((s) => s === "eval")) return "zero-shot";
+  return "baseline";
+}
+
+function trainFile(encoding: string, task: string, budget: string): string {
+  return datasetPath(DATA_DIR, { encoding, task, split: "train", budget });
+}
+
+function trainSize(ctx: PlanContext, task: string, budget: string): number {
+  return budgetSize(budget, ctx.trainSizes.get(task) ?? ctx.estimateTrainSize);
+}
+
+interface RunShape {
+  arm: string;
+  setting: Setting;
+  task: string | null;
+  budget: string | null;
+  model: string;
+  encoding: string;
+  seed: number;
+  parent: PlannedRun | null;
+  evalTasks: string[];
+  trainFiles: string[];
+  trainSize: number;
+}
+
+function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunShape): PlannedRun {
+  const { max_source_length, max_target_length, precision, ...trainHyper } = hyper;
+  const engine: PlannedRun["engine"] = {
+    model: r.model,
+    encoding: r.encoding,
+    max_source_length,
+    max_target_length,
+    precision,
+    seed: r.seed,
+    train: r.trainFiles.length > 0 ? { files: r.trainFiles, ...trainHyper } : null,
+    eval:
+      r.evalTasks.length > 0
+        ? {
+            files: r.evalTasks.map((task) =>
+              datasetPath(DATA_DIR, { encoding: r.encoding, task, split: "test" }),
+            ),
+            max_new_tokens: spec.evaluation.max_new_tokens,
+            num_beams: spec.evaluation.num_beams,
+            batch_size: spec.evaluation.batch_size,
+          }
+        : null,
+    save_model: r.setting === "prefinetune",
+  };
+  const depends_on = r.parent ? [r.parent.id] : [];
+  // Hash the engine spec with its defaults applied, so spelling out a default does not change the id.
+  const resolved = RunSpec.parse({ ...engine, run_id: "-", output_dir: "-" });
+  const content = {
+    arm: r.arm,
+    setting: r.setting,
+    task: r.task,
+    budget: r.budget,
+    seed: r.seed,
+    data_seed: spec.data_seed,
+    variant: spec.evaluation.variant,
+    depends_on,
+    engine: { ...resolved, run_id: null, output_dir: null, device: null, batch: null },
+  };
+  const epochs = resolved.train?.epochs ?? 0;
+  const passes = Math.round(r.trainSize * epochs);
+  return {
+    id: runId(r, sha256(canonicalJson(content)).slice(0, 8)),
+    arm: r.arm,
+    setting: r.setting,
+    task: r.task,
+    budget: r.budget,
+    model: r.model,
+    encoding: r.encoding,
+    depends_on,
+    seed: r.seed,
+    variant: spec.evaluation.variant,
+    init_from_run: r.parent?.id ?? null,
+    eval_tasks: r.evalTasks,
+    engine,
+    train_sample_passes: passes,
+    source_tokens: Math.round(passes * estimateSourceTokens(r.encoding, resolved.max_source_length)),
+  };
+}
+
+/** `stl-inst-100-task1356_xlsum_title_generation-3f9a2c1b`: readable prefix, content hash suffix. */
+function runId(r: RunShape, hash: string): string {
+  const parts = [r.setting, r.arm, r.budget, r.task].filter((p): p is string => p !== null);
+  const prefix = parts
+    .join("-")
+    .replace(/%/g, "pct")
+    .replace(/[^A-Za-z0-9_.-]/g, "_");
+  return `${prefix}-${hash}`;
+}
+
+function totalsOf(runs: PlannedRun[], ctx: PlanContext): PlanTotals {
+  const by_setting: Record<Setting, number> = { stl: 0, mtl: 0, prefinetune: 0, eval: 0 };
+  let passes = 0;
+  let tokens = 0;
+  let evalInstances = 0;
+  for (const r of runs) {
+    by_setting[r.setting]++;
+    passes += r.train_sample_passes;
+    tokens += r.source_tokens;
+    for (const t of r.eval_tasks) evalInstances += ctx.testSizes.get(t) ?? 100;
+  }
+  return {
+    runs: runs.length,
+    by_setting,
+    train_sample_passes: passes,
+    source_tokens: tokens,
+    eval_instances: evalInstances,
+    estimated: ctx.estimated,
+  };
+}
+
+/** The JSON shape of `quicklearn plan --json` and STUDY/plan.json (internal fields left out). */
+export function planJson(plan: Plan): object {
+  return {
+    study: plan.study,
+    preset: plan.preset,
+    arms: plan.arms,
+    runs: plan.runs.map(runRecord),
+    totals: plan.totals,
+  };
+}
+
+/** The public record of a run: runs/<id>/run.json and an entry of plan.json's "runs". */
+export function runRecord(r: PlannedRun) {
+  return {
+    id: r.id,
+    arm: r.arm,
+    setting: r.setting,
+    task: r.task,
+    budget: r.budget,
+    model: r.model,
+    encoding: r.encoding,
+    depends_on: r.depends_on,
+    seed: r.seed,
+  };
+}
+
+/** runs/<id>/run.json: the public record plus what a worker needs beside the engine spec. */
+export function runFile(r: PlannedRun) {
+  return { ...runRecord(r), variant: r.variant, eval_tasks: r.eval_tasks };
+}

@@ -1,0 +1,206 @@
+import { UserError } from "../util/errors.js";
+import { parseStudyYaml, type LoadedStudy } from "./spec.js";
+
+/**
+ * Presets are commented YAML: `quicklearn init --preset NAME` writes exactly this text, and
+ * `--preset NAME` parses it, so the example a user edits is the spec that runs.
+ * Every choice where the thesis is ambiguous is explained in docs/studies.md ("Thesis ambiguities").
+ */
+
+const THESIS = `# quicklearn study: the design of Gupta (2023), "Instruction Tuned Models Are Quick Learners".
+# Reference: docs/studies.md (every field; where the thesis is ambiguous and what this preset chose).
+name: thesis
+
+# SuperNI checkout (relative to this file); \`--superni DIR\` overrides it.
+superni: null
+# "test": the checkout's 119 default test tasks; or a list of task names.
+tasks: test
+# Seed of the data build (which reference is the training target, budget prefixes are fixed by file order).
+data_seed: 42
+# Training seeds: every run is repeated once per seed (the thesis reports one run).
+seeds: [42]
+
+# The thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, effective batch 12 (6 GPUs x 1 x 2 accumulation),
+# sources cut at 1,024 tokens, targets at 128, bf16.
+hyperparameters:
+  epochs: 2
+  learning_rate: 5.0e-5
+  lr_schedule: constant
+  warmup_steps: 0
+  effective_batch_size: 12
+  optimizer: adamw
+  max_source_length: 1024
+  max_target_length: 128
+  precision: bf16
+  # Resumable checkpoints every 1,000 optimizer steps (12,000 samples): only long MTL runs reach one mid-run.
+  checkpoint_every_steps: 1000
+
+# Greedy decoding up to 128 new tokens; ROUGE-L per task and category as the thesis's own evaluation computes it
+# (one reference; \`superni\` would take SuperNI's compute_metrics.py, the max over all references).
+evaluation:
+  variant: thesis
+  max_new_tokens: 128
+  num_beams: 1
+
+# The pre-finetuning set: the first 100 instances of every SuperNI train task (757 tasks in the thesis).
+prefinetune:
+  per_task: 100
+  tasks: train
+
+arms:
+  # Tk-Instruct 3B, prompts with the task definition and two positive examples.
+  - name: inst
+    label: Tk-Instruct 3B (instructions)
+    role: instruction-tuned
+    model: allenai/tk-instruct-3b-def-pos
+    encoding: thesis-def-pos
+    settings: [stl, mtl]
+    budgets: [100, 200, 1000, all]
+
+  # The base model (T5-XL LM-adapted, the checkpoint Tk-Instruct 3B was trained from) fine-tuned on the
+  # pre-finetuning set without instructions: one run whose saved model B1 starts from.
+  - name: prefinetune-noinst
+    label: T5-3B pre-finetuned without instructions
+    role: prefinetune
+    model: google/t5-xl-lm-adapt
+    encoding: plain
+    settings: [prefinetune]
+
+  # Baseline 1: the pre-finetuned model, 200 instances per task, no instructions.
+  - name: B1
+    label: "B1: pre-finetuned T5-3B, 200/task, no instructions"
+    role: baseline
+    from: prefinetune-noinst
+    encoding: plain
+    settings: [stl, mtl]
+    budgets: [200]
+
+  # Baseline 2: the base model, 1,000 instances per task, no instructions.
+  - name: B2
+    label: "B2: T5-3B, 1000/task, no instructions"
+    role: baseline
+    model: google/t5-xl-lm-adapt
+    encoding: plain
+    settings: [stl, mtl]
+    budgets: [1000]
+
+  # Baseline 3, the "supervised SOTA": the base model on all training data, single-task only.
+  - name: B3
+    label: "B3: T5-3B, all data, no instructions (supervised)"
+    role: supervised
+    model: google/t5-xl-lm-adapt
+    encoding: plain
+    settings: [stl]
+    budgets: [all]
+
+  # Tk-Instruct without any fine-tuning (the thesis's 54.30 ROUGE-L point).
+  - name: zero-shot
+    label: Tk-Instruct 3B, no fine-tuning
+    role: zero-shot
+    model: allenai/tk-instruct-3b-def-pos
+    encoding: thesis-def-pos
+    settings: [eval]
+`;
+
+const DEMO = `# quicklearn study: a miniature of the thesis's design that runs on a laptop CPU in minutes.
+# \`quicklearn demo\` creates the tiny base model at ./base-model (relative to the study directory)
+# and points --superni at the SuperNI subset bundled with quicklearn. Reference: docs/studies.md.
+name: demo
+
+superni: null
+tasks: test
+data_seed: 42
+seeds: [42]
+
+# A tiny model learns nothing at the thesis's 5e-5; everything else follows the thesis recipe.
+hyperparameters:
+  epochs: 2
+  learning_rate: 1.0e-3
+  lr_schedule: constant
+  warmup_steps: 0
+  effective_batch_size: 12
+  max_source_length: 512
+  max_target_length: 64
+  precision: fp32
+
+evaluation:
+  variant: superni
+  max_new_tokens: 32
+  num_beams: 1
+
+prefinetune:
+  per_task: 100
+  tasks: train
+
+arms:
+  # The demo's "instruction-tuned" model: the base pre-finetuned on the train tasks WITH instructions.
+  - name: prefinetune-inst
+    label: tiny T5 pre-finetuned with instructions
+    role: prefinetune
+    model: ./base-model
+    encoding: thesis-def-pos
+    settings: [prefinetune]
+
+  - name: prefinetune-noinst
+    label: tiny T5 pre-finetuned without instructions
+    role: prefinetune
+    model: ./base-model
+    encoding: plain
+    settings: [prefinetune]
+
+  - name: inst
+    label: instruction-tuned (instructions)
+    role: instruction-tuned
+    from: prefinetune-inst
+    encoding: thesis-def-pos
+    settings: [stl, mtl]
+    budgets: [10, 50]
+
+  - name: B1
+    label: "B1: pre-finetuned without instructions, 10/task"
+    role: baseline
+    from: prefinetune-noinst
+    encoding: plain
+    settings: [stl, mtl]
+    budgets: [10]
+
+  - name: B2
+    label: "B2: base, 50/task"
+    role: baseline
+    model: ./base-model
+    encoding: plain
+    settings: [stl, mtl]
+    budgets: [50]
+
+  - name: B3
+    label: "B3: base, all data (supervised)"
+    role: supervised
+    model: ./base-model
+    encoding: plain
+    settings: [stl]
+    budgets: [all]
+
+  - name: zero-shot
+    label: instruction-tuned, no fine-tuning
+    role: zero-shot
+    from: prefinetune-inst
+    encoding: thesis-def-pos
+    settings: [eval]
+`;
+
+export const PRESETS: Readonly<Record<string, string>> = { thesis: THESIS, demo: DEMO };
+export type PresetName = "thesis" | "demo";
+
+/** The commented YAML of a preset (what `quicklearn init --preset NAME` writes). */
+export function presetText(name: string): string {
+  const text = PRESETS[name];
+  if (text === undefined)
+    throw new UserError(`unknown preset "${name}"`, `presets: ${Object.keys(PRESETS).join(", ")}`);
+  return text;
+}
+
+/** A preset as a loaded study; relative model paths resolve against `baseDir` (the study directory for `run`). */
+export function loadPreset(name: string, baseDir: string): LoadedStudy {
+  const text = presetText(name);
+  return { spec: parseStudyYaml(text, `preset ${name}`), text, baseDir, source: `preset ${name}` };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../util/errors.js";
+import { presetText } from "./presets.js";
+import { formatPath, parseStudyYaml } from "./spec.js";
+
+function errorOf(text: string): string {
+  try {
+    parseStudyYaml(text, "s.yaml");
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a UserError");
+}
+
+const base = `name: t
+arms:
+  - name: a
+    model: org/m
+    encoding: plain
+    settings: [stl]
+    budgets: [100]
+  - name: b
+    model: org/m
+    encoding: plain
+    settings: [mtl]
+    budgets: [200]
+  - name: c
+    model: org/m
+    encoding: plain
+    settings: [stl]
+    budgets: [lots, 10]
+`;
+
+describe("study spec", () => {
+  it("names the path in the file and its line", () => {
+    expect(errorOf(base)).toMatch(/^s\.yaml:17: arms\[2\]\.budgets\[0\]: expected a budget/);
+  });
+
+  it("reports unknown fields, missing fields and YAML syntax with their place", () => {
+    expect(errorOf("name: t\nbogus: 1\narms: []\n")).toMatch(/s\.yaml:1: \(top level\): unknown field bogus/);
+    expect(errorOf("name: t\narms:\n  - name: a\n    encoding: plain\n    settings: [eval]\n")).toMatch(
+      /s\.yaml:3: arms\[0\]\.model: required/,
+    );
+    expect(errorOf("name: t\narms: [\n")).toMatch(/^s\.yaml:\d+:\d+: invalid YAML/);
+    expect(
+      errorOf(base.replace("encoding: plain\n    settings: [mtl]", "encoding: fancy\n    settings: [mtl]")),
+    ).toMatch(/s\.yaml:10: arms\[1\]\.encoding: /);
+  });
+
+  it("checks cross-references: from must name a prefinetune arm, which needs a prefinetune set", () => {
+    const text = `name: t
+arms:
+  - name: p
+    model: org/m
+    encoding: plain
+    settings: [prefinetune]
+  - name: x
+    from: q
+    encoding: plain
+    settings: [eval]
+`;
+    const msg = errorOf(text);
+    expect(msg).toContain('arms[1].from: "q" is not a prefinetune arm');
+    expect(msg).toContain("prefinetune: required");
+  });
+
+  it("parses both presets and normalises budgets to strings", () => {
+    const thesis = parseStudyYaml(presetText("thesis"), "thesis");
+    expect(thesis.arms.map((a) => a.name)).toEqual([
+      "inst",
+      "prefinetune-noinst",
+      "B1",
+      "B2",
+      "B3",
+      "zero-shot",
+    ]);
+    expect(thesis.arms[0]!.budgets).toEqual(["100", "200", "1000", "all"]);
+    expect(parseStudyYaml(presetText("demo"), "demo").arms.length).toBe(7);
+  });
+
+  it("formats zod paths", () => {
+    expect(formatPath(["arms", 2, "budgets", 0])).toBe("arms[2].budgets[0]");
+  });
+});

@@ -1,0 +1,269 @@
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { z } from "zod";
+import { UserError } from "../util/errors.js";
+
+/**
+ * The study spec: what a user writes in STUDY.yaml (or what a preset expands to).
+ * Every field is documented in docs/studies.md; the schema here is the single source of truth.
+ */
+
+/** `100`, `all`, `1%`: a budget is a string everywhere it is a key (a bare YAML number is accepted). */
+export const BUDGET_PATTERN = /^(?:[1-9][0-9]*|all|(?:100|[1-9][0-9]?)(?:\.[0-9]+)?%|0\.[0-9]*[1-9][0-9]*%)$/;
+const Budget = z
+  .union([z.string(), z.number().int().positive()])
+  .transform(String)
+  .pipe(
+    z.string().regex(BUDGET_PATTERN, {
+      message: 'expected a budget: a count like "100", "all" or a share like "1%"',
+    }),
+  );
+
+export const SETTINGS = ["stl", "mtl", "prefinetune", "eval"] as const;
+export type Setting = (typeof SETTINGS)[number];
+export const ROLES = ["instruction-tuned", "baseline", "supervised", "zero-shot", "prefinetune"] as const;
+export type Role = (typeof ROLES)[number];
+export const ENCODINGS = ["thesis-def-pos", "plain", "tk-instruct"] as const;
+
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a name of letters, digits, '_', '.', '-'" });
+
+/** Training and generation knobs; anything left out takes the thesis recipe (src/engine/spec.ts defaults). */
+export const Hyperparameters = z.strictObject({
+  epochs: z.number().positive().optional(),
+  learning_rate: z.number().positive().optional(),
+  lr_schedule: z.enum(["constant", "linear", "cosine"]).optional(),
+  warmup_steps: z.number().int().min(0).optional(),
+  effective_batch_size: z.number().int().positive().optional(),
+  max_tokens_per_batch: z.number().int().positive().optional(),
+  optimizer: z.enum(["adamw", "adafactor"]).optional(),
+  weight_decay: z.number().min(0).optional(),
+  max_grad_norm: z.number().positive().nullable().optional(),
+  checkpoint_every_steps: z.number().int().min(0).optional(),
+  lora: z
+    .strictObject({
+      r: z.number().int().positive().optional(),
+      alpha: z.number().positive().optional(),
+      dropout: z.number().min(0).max(1).optional(),
+      target_modules: z.array(z.string()).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  max_source_length: z.number().int().positive().optional(),
+  max_target_length: z.number().int().positive().optional(),
+  precision: z.enum(["auto", "bf16", "fp32"]).optional(),
+});
+export type Hyperparameters = z.infer<typeof Hyperparameters>;
+
+export const Evaluation = z.strictObject({
+  /** Scorer variant (src/metrics): `superni` = SuperNI's compute_metrics.py, `thesis` = the thesis's evaluation. */
+  variant: z.enum(["superni", "thesis"]).default("superni"),
+  max_new_tokens: z.number().int().positive().default(128),
+  num_beams: z.number().int().positive().default(1),
+  batch_size: z.number().int().positive().optional(),
+});
+
+export const Arm = z
+  .strictObject({
+    name: Name,
+    /** Human label for reports; defaults to the name. */
+    label: z.string().min(1).optional(),
+    role: z.enum(ROLES).optional(),
+    /** Hub id (`org/name`) or local directory (absolute, or starting with ./ or ../: relative to the spec file). */
+    model: z.string().min(1).optional(),
+    /** Name of a `prefinetune` arm whose saved model this arm starts from (its base model is that arm's model). */
+    from: Name.optional(),
+    encoding: z.enum(ENCODINGS),
+    settings: z.array(z.enum(SETTINGS)).min(1),
+    budgets: z.array(Budget).min(1).optional(),
+    hyperparameters: Hyperparameters.optional(),
+  })
+  .superRefine((arm, ctx) => {
+    const s = new Set(arm.settings);
+    if (s.size !== arm.settings.length)
+      ctx.addIssue({ code: "custom", path: ["settings"], message: "lists a setting twice" });
+    if (s.has("prefinetune") && s.size > 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["settings"],
+        message: "a prefinetune arm has the one setting [prefinetune]",
+      });
+    const trains = s.has("stl") || s.has("mtl");
+    if (trains && !arm.budgets)
+      ctx.addIssue({
+        code: "custom",
+        path: ["budgets"],
+        message: "required for stl/mtl settings (e.g. [100, all])",
+      });
+    if (!trains && arm.budgets)
+      ctx.addIssue({ code: "custom", path: ["budgets"], message: "only stl and mtl settings take budgets" });
+    if (arm.budgets && new Set(arm.budgets).size !== arm.budgets.length)
+      ctx.addIssue({ code: "custom", path: ["budgets"], message: "lists a budget twice" });
+    if (!arm.model && !arm.from)
+      ctx.addIssue({ code: "custom", path: ["model"], message: "required (or `from: <prefinetune arm>`)" });
+    if (arm.model && arm.from)
+      ctx.addIssue({ code: "custom", path: ["from"], message: "give either `model` or `from`, not both" });
+    if (s.has("prefinetune") && arm.from)
+      ctx.addIssue({ code: "custom", path: ["from"], message: "a prefinetune arm starts from a `model`" });
+  });
+export type ArmSpec = z.infer<typeof Arm>;
+
+export const Prefinetune = z.strictObject({
+  /** Instances per train task (the thesis: 100). */
+  per_task: z.number().int().positive(),
+  /** `train`: every train task of the checkout; or a list of task names. */
+  tasks: z.union([z.literal("train"), z.array(Name).min(1)]).default("train"),
+});
+
+export const StudySpec = z
+  .strictObject({
+    name: Name,
+    description: z.string().optional(),
+    /** SuperNI checkout (relative to the spec file); `--superni` overrides it. */
+    superni: z.string().min(1).nullable().optional(),
+    /** `test`: the checkout's default test split; or a list of task names. */
+    tasks: z.union([z.literal("test"), z.array(Name).min(1)]).default("test"),
+    /** Seed of the data build (reference draw, order). */
+    data_seed: z.number().int().default(42),
+    /** Training seeds; each seed repeats every run. */
+    seeds: z.array(z.number().int()).min(1).default([42]),
+    hyperparameters: Hyperparameters.default({}),
+    evaluation: Evaluation.default({ variant: "superni", max_new_tokens: 128, num_beams: 1 }),
+    prefinetune: Prefinetune.nullable().optional(),
+    arms: z.array(Arm).min(1),
+  })
+  .superRefine((study, ctx) => {
+    const names = new Map<string, number>();
+    study.arms.forEach((arm, i) => {
+      if (names.has(arm.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["arms", i, "name"],
+          message: `arm "${arm.name}" is defined twice`,
+        });
+      names.set(arm.name, i);
+    });
+    study.arms.forEach((arm, i) => {
+      if (!arm.from) return;
+      const j = names.get(arm.from);
+      const target = j === undefined ? undefined : study.arms[j];
+      if (!target || !target.settings.includes("prefinetune"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["arms", i, "from"],
+          message: `"${arm.from}" is not a prefinetune arm of this study`,
+        });
+    });
+    const hasPft = study.arms.some((a) => a.settings.includes("prefinetune"));
+    if (hasPft && !study.prefinetune)
+      ctx.addIssue({
+        code: "custom",
+        path: ["prefinetune"],
+        message: "required when an arm has the prefinetune setting (e.g. {per_task: 100, tasks: train})",
+      });
+    if (new Set(study.seeds).size !== study.seeds.length)
+      ctx.addIssue({ code: "custom", path: ["seeds"], message: "lists a seed twice" });
+  });
+export type StudySpec = z.infer<typeof StudySpec>;
+export type StudySpecInput = z.input<typeof StudySpec>;
+
+/** A spec plus where it came from: relative model paths and `superni` resolve against `baseDir`. */
+export interface LoadedStudy {
+  spec: StudySpec;
+  /** The YAML text as given (copied into STUDY/study.yaml). */
+  text: string;
+  /** Folder relative paths in the spec are resolved against. */
+  baseDir: string;
+  /** Where the spec came from, for messages: a file path or `preset NAME`. */
+  source: string;
+}
+
+/** Read and validate STUDY.yaml. Errors name the file, line and field: `s.yaml:12: arms[2].budgets[0]: ...`. */
+export async function loadStudyFile(path: string): Promise<LoadedStudy> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${path}: ${code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`}`,
+    );
+  }
+  return { spec: parseStudyYaml(text, path), text, baseDir: dirname(resolve(path)), source: path };
+}
+
+/** Parse and validate study YAML text; `file` only names the source in messages. */
+export function parseStudyYaml(text: string, file: string): StudySpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = yamlError.linePos?.[0];
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    throw new UserError(`${where}: invalid YAML: ${yamlError.message.split("\n")[0]}`);
+  }
+  const parsed = StudySpec.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const described = issues.slice(0, 3).map((issue) => {
+    const line = lineOf(doc, lines, issue.path);
+    return `${file}${line ? `:${line}` : ""}: ${formatPath(issue.path)}: ${issueMessage(issue)}`;
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
+  throw new UserError(described.join("; ") + more, "see docs/studies.md for every field of a study spec");
+}
+
+/** Validate a spec given as a value (presets, tests); errors name the source and the field. */
+export function validateStudy(value: unknown, source: string): StudySpec {
+  const parsed = StudySpec.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new UserError(`${source}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
+}
+
+/** `arms[2].budgets[0]` from zod's `["arms", 2, "budgets", 0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "(top level)";
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : `${out ? "." : ""}${String(p)}`;
+  return out;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys")
+    return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+  if (issue.code === "invalid_type" && issue.input === undefined)
+    return `required (expected ${issue.expected})`;
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+/** The 1-based line of the deepest node on `path` that exists in the document (a missing key points at its parent). */
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = doc.contents;
+  let found: Node | undefined = isNodeWithRange(node) ? node : undefined;
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) next = node.get(key as string, true);
+    else if (isSeq(node)) next = node.get(key as number, true);
+    else break;
+    if (!isNodeWithRange(next)) break;
+    node = next;
+    found = next;
+  }
+  return found?.range ? lines.linePos(found.range[0]).line : undefined;
+}
+
+function isNodeWithRange(n: unknown): n is Node {
+  return (isMap(n) || isSeq(n) || isScalar(n)) && Array.isArray((n as Node).range);
+}
+
+/** A hub id stays as is; a local path (absolute or ./ ../ ~/) resolves against the spec's folder. */
+export function resolveModel(model: string, baseDir: string): string {
+  if (isAbsolute(model)) return model;
+  if (model.startsWith("./") || model.startsWith("../") || model === "." || model === "..")
+    return resolve(baseDir, model);
+  if (model.startsWith("~/")) return resolve(process.env.HOME ?? "~", model.slice(2));
+  return model;
+}

@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/main.js";
+import { presetText } from "../src/study/presets.js";
+import { StudyStore } from "../src/runner/store.js";
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
+  try {
+    const code = await main(["node", "quicklearn", ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe("study commands", () => {
+  const dirs: string[] = [];
+  const tmp = async () => {
+    const d = await mkdtemp(join(tmpdir(), "ql-study-cli-"));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("plan --preset thesis --json keeps the contract, without a SuperNI checkout", async () => {
+    const r = await run(["plan", "--preset", "thesis", "--json"]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out);
+    expect(plan.totals).toMatchObject({
+      runs: 841,
+      by_setting: { stl: 833, mtl: 6, prefinetune: 1, eval: 1 },
+    });
+    expect(plan.totals.train_sample_passes).toBeGreaterThan(0);
+    expect(plan.preset).toBe("thesis");
+    expect(plan.study).toEqual({ name: "thesis" });
+    const pft = plan.runs.find((x: { setting: string }) => x.setting === "prefinetune");
+    expect(pft).toMatchObject({
+      arm: "prefinetune-noinst",
+      task: null,
+      budget: null,
+      model: "google/t5-xl-lm-adapt",
+      encoding: "plain",
+      depends_on: [],
+    });
+    for (const x of plan.runs.filter((x: { arm: string }) => x.arm === "B1"))
+      expect(x.depends_on).toEqual([pft.id]);
+    const zs = plan.runs.find((x: { arm: string }) => x.arm === "zero-shot");
+    expect(zs).toMatchObject({
+      setting: "eval",
+      task: null,
+      model: "allenai/tk-instruct-3b-def-pos",
+      encoding: "thesis-def-pos",
+    });
+    expect(plan.arms.map((a: { name: string; role: string }) => `${a.name}:${a.role}`)).toEqual([
+      "inst:instruction-tuned",
+      "prefinetune-noinst:prefinetune",
+      "B1:baseline",
+      "B2:baseline",
+      "B3:supervised",
+      "zero-shot:zero-shot",
+    ]);
+  });
+
+  it("plan shows the grid with counts, passes, tokens and a cost estimate", async () => {
+    const r = await run([
+      "plan",
+      "--preset",
+      "thesis",
+      "--superni",
+      "../shared/superni",
+      "--samples-per-s",
+      "10",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/inst\s+instruction-tuned\s+stl\s+100\s+119/);
+    expect(r.out).toMatch(/runs by setting: stl 833, mtl 6, prefinetune 1, eval 1/);
+    expect(r.out).toMatch(/cost: ~[\d.]+ GPU-hours .* at 10 samples\/s per GPU/);
+    expect(r.out).not.toMatch(/estimated/);
+  });
+
+  it("init writes the commented preset, refuses to overwrite, and plan reads it back", async () => {
+    const d = await tmp();
+    const file = join(d, "s.yaml");
+    expect((await run(["init", file, "--preset", "demo"])).code).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(presetText("demo"));
+    const again = await run(["init", file]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already exists/);
+    expect((await run(["init", file, "--force"])).code).toBe(0);
+    expect((await run(["plan", file, "--json"])).code).toBe(0);
+  });
+
+  it("a bad spec is one clear error naming the file, line and field", async () => {
+    const d = await tmp();
+    const file = join(d, "bad.yaml");
+    await writeFile(file, presetText("thesis").replace("budgets: [1000]", "budgets: [1000, -3]"));
+    const r = await run(["plan", file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      new RegExp(`^quicklearn: error: ${file.replace(/[.]/g, "\\.")}:\\d+: arms\\[3\\]\\.budgets\\[1\\]: `),
+    );
+    expect(r.err).not.toMatch(/at .*\.ts/);
+  });
+
+  it("status --json counts runs from the run folders", async () => {
+    const d = await tmp();
+    const store = new StudyStore(d);
+    await writeFile(
+      join(d, "plan.json"),
+      JSON.stringify({ runs: [{ id: "a" }, { id: "b" }, { id: "c" }, { id: "e" }] }),
+    );
+    await store.writeState("a", { status: "done", attempts: 1, hashes: {} });
+    await store.writeState("b", { status: "failed", attempts: 2, error: "boom" });
+    // Marked running but nobody holds its claim: it was interrupted, so it counts as pending.
+    await store.writeState("c", { status: "running", attempts: 1 });
+    const r = await run(["status", d, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      total: 4,
+      done: 1,
+      failed: 1,
+      running: 0,
+      pending: 2,
+      failures: [{ id: "b", error: "boom" }],
+    });
+    expect((await run(["status", join(d, "nope")])).code).toBe(2);
+  });
+
+  it("run refuses without a SuperNI checkout, before writing anything", async () => {
+    const d = await tmp();
+    const r = await run(["run", "--preset", "thesis", "--out", join(d, "s")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/needs a SuperNI checkout/);
+    expect(existsSync(join(d, "s"))).toBe(false);
+  });
+});
