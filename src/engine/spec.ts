@@ -29,6 +29,10 @@ export const TrainSpec = z.strictObject({
   lora: LoraSpec.nullable().default(null),
   /** Save a resumable checkpoint every N optimizer steps (0: only at epoch ends). */
   checkpoint_every_steps: z.number().int().min(0).default(0),
+  /** Write resumable checkpoints at all (false: a killed run restarts from step 0; saves disk time). */
+  checkpoints: z.boolean().default(true),
+  /** Recompute activations in the backward pass: less memory for large models, about a third slower. */
+  gradient_checkpointing: z.boolean().default(false),
 });
 
 export const EvalSpec = z.strictObject({

@@ -1,0 +1,84 @@
+"""Generation: greedy by default, batched by length, predictions returned in input order."""
+
+import time
+from typing import Callable
+
+import torch
+
+from .data import Example
+from .device import Placement
+
+PROGRESS_EVERY_S = 0.5
+
+
+def length_batches(examples: list[Example], batch_size: int) -> list[list[Example]]:
+    """Longest first, so that an out-of-memory batch shows at once rather than at the end."""
+    ordered = sorted(examples, key=lambda e: len(e.source_ids), reverse=True)
+    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+
+
+def prompt_batch(batch: list[Example], pad_id: int, is_seq2seq: bool, device: torch.device) -> dict:
+    width = max(len(e.source_ids) for e in batch)
+    ids, mask = [], []
+    for e in batch:
+        pad = [pad_id] * (width - len(e.source_ids))
+        # Decoder-only models continue the prompt's last token, so prompts are padded on the left.
+        ids.append(e.source_ids + pad if is_seq2seq else pad + e.source_ids)
+        ones, zeros = [1] * len(e.source_ids), [0] * len(pad)
+        mask.append(ones + zeros if is_seq2seq else zeros + ones)
+    return {
+        "input_ids": torch.tensor(ids, dtype=torch.long, device=device),
+        "attention_mask": torch.tensor(mask, dtype=torch.long, device=device),
+    }
+
+
+@torch.no_grad()
+def generate(
+    model: torch.nn.Module,
+    tokenizer,
+    examples: list[Example],
+    is_seq2seq: bool,
+    placement: Placement,
+    max_new_tokens: int,
+    num_beams: int,
+    batch_size: int,
+    emit: Callable[[dict], None],
+) -> list[str]:
+    """One prediction per example, in the examples' order."""
+    model.eval()
+    predictions: list[str | None] = [None] * len(examples)
+    batches = length_batches(examples, batch_size)
+    started = last_emit = time.perf_counter()
+    done = 0
+    for n, batch in enumerate(batches, 1):
+        inputs = prompt_batch(batch, tokenizer.pad_token_id, is_seq2seq, placement.device)
+        with placement.autocast():
+            out = model.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                num_beams=num_beams,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        if not is_seq2seq:
+            out = out[:, inputs["input_ids"].shape[1] :]  # strip the prompt
+        texts = tokenizer.batch_decode(out, skip_special_tokens=True)
+        for ex, text in zip(batch, texts, strict=False):
+            predictions[ex.index] = text.strip()
+        done += len(batch)
+        now = time.perf_counter()
+        if now - last_emit >= PROGRESS_EVERY_S or n == len(batches) or n == 1:
+            last_emit = now
+            rate = done / max(now - started, 1e-9)
+            emit(
+                {
+                    "type": "progress",
+                    "phase": "generate",
+                    "step": done,
+                    "total_steps": len(examples),
+                    "samples_per_s": rate,
+                    "eta_s": (len(examples) - done) / rate,
+                }
+            )
+    return predictions  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""The run spec, mirrored field for field from src/engine/spec.ts (the zod schema is the reference).
+
+Both sides validate: TypeScript before sending, Python again so that the engine can be driven directly.
+Defaults are the thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, effective batch 12, bf16 on GPU.
+"""
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import EngineError
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LoraSpec(_Strict):
+    r: PositiveInt = 16
+    alpha: PositiveFloat = 32
+    dropout: Annotated[float, Field(ge=0, le=1)] = 0.05
+    # None lets peft pick the architecture's attention projections (T5: q, v; Llama: q_proj, v_proj).
+    target_modules: Optional[list[str]] = None
+
+
+class TrainSpec(_Strict):
+    files: Annotated[list[str], Field(min_length=1)]
+    epochs: PositiveFloat = 2
+    learning_rate: PositiveFloat = 5e-5
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
+    warmup_steps: NonNegativeInt = 0
+    effective_batch_size: PositiveInt = 12
+    max_tokens_per_batch: PositiveInt = 16384
+    optimizer: Literal["adamw", "adafactor"] = "adamw"
+    weight_decay: Annotated[float, Field(ge=0)] = 0
+    max_grad_norm: Optional[PositiveFloat] = 1.0
+    lora: Optional[LoraSpec] = None
+    checkpoint_every_steps: NonNegativeInt = 0
+    # Extensions over the first spec version (mirrored in spec.ts):
+    checkpoints: bool = True
+    gradient_checkpointing: bool = False
+
+
+class EvalSpec(_Strict):
+    files: Annotated[list[str], Field(min_length=1)]
+    max_new_tokens: PositiveInt = 128
+    num_beams: PositiveInt = 1
+    batch_size: PositiveInt = 32
+
+
+class RunSpec(_Strict):
+    run_id: Annotated[str, Field(min_length=1)]
+    model: Annotated[str, Field(min_length=1)]
+    init_from: Optional[str] = None
+    encoding: str = "thesis-def-pos"
+    max_source_length: PositiveInt = 1024
+    max_target_length: PositiveInt = 128
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    seed: int = 42
+    train: Optional[TrainSpec] = None
+    eval: Optional[EvalSpec] = None
+    output_dir: Annotated[str, Field(min_length=1)]
+    save_model: bool = False
+
+
+def parse_spec(value: object) -> RunSpec:
+    """Validate a decoded JSON spec; any problem becomes one EngineError("bad_spec") naming the field."""
+    if not isinstance(value, dict):
+        raise EngineError("bad_spec", f"run spec must be a JSON object, got {type(value).__name__}")
+    try:
+        spec = RunSpec.model_validate(value)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(spec)"
+            msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{where}: {msg}")
+        raise EngineError("bad_spec", "invalid run spec: " + "; ".join(problems)) from None
+    if spec.train is None and spec.eval is None:
+        raise EngineError("bad_spec", "invalid run spec: nothing to do (both train and eval are null)")
+    return spec

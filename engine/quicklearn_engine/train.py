@@ -1,0 +1,349 @@
+"""The training loop: one readable function in the spirit of nanoGPT's train.py.
+
+Semantics (docs/engine.md has the why):
+- Each optimizer step takes `effective_batch_size` examples from a seeded shuffle of the epoch, so the
+  learning-rate semantics match the thesis (HF Trainer, batch x accumulation = 12) whatever the hardware.
+- Those examples are sorted by length and split into micro-batches under `max_tokens_per_batch` padded
+  tokens; gradients accumulate over the micro-batches.
+- The loss is the mean over all target tokens of the step (sum over micro-batches / tokens in the step),
+  so the result does not depend on how the step was split.
+- A checkpoint holds weights (trainable ones for LoRA), optimizer, scheduler, RNG states and the step; the
+  data order is a pure function of (seed, epoch), so a resumed run replays exactly what was left.
+"""
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .data import Example
+from .device import Placement
+from .errors import EngineError
+from .spec import RunSpec, TrainSpec
+
+CHECKPOINT_FILE = "state.pt"
+PROGRESS_EVERY_S = 0.5
+
+
+@dataclass
+class TrainResult:
+    model: torch.nn.Module  # the trained model (a peft wrapper under LoRA)
+    log: list[dict] = field(default_factory=list)
+    steps: int = 0
+    resumed_from_step: int | None = None
+    train_s: float = 0.0
+    checkpoint_s: float = 0.0
+    setup_s: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------- batching
+
+
+def step_groups(n: int, batch: int, seed: int, epoch: int) -> list[list[int]]:
+    """The epoch's optimizer steps: a seeded shuffle cut into groups of `batch` (the last may be short)."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    order = torch.randperm(n, generator=g).tolist()
+    return [order[i : i + batch] for i in range(0, n, batch)]
+
+
+def padded_cost(batch: list[Example], is_seq2seq: bool) -> int:
+    if is_seq2seq:
+        return len(batch) * (max(len(e.source_ids) for e in batch) + max(len(e.target_ids) for e in batch))
+    return len(batch) * max(e.length for e in batch)
+
+
+def micro_batches(group: list[Example], max_tokens: int, is_seq2seq: bool) -> list[list[Example]]:
+    """Length-sorted micro-batches whose padded size stays under max_tokens (a lone long example still runs)."""
+    ordered = sorted(group, key=lambda e: (len(e.source_ids), len(e.target_ids)), reverse=True)
+    out: list[list[Example]] = []
+    cur: list[Example] = []
+    for ex in ordered:
+        if cur and padded_cost(cur + [ex], is_seq2seq) > max_tokens:
+            out.append(cur)
+            cur = []
+        cur.append(ex)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def collate(batch: list[Example], pad_id: int, is_seq2seq: bool, device: torch.device) -> dict:
+    def pad(seqs, value):
+        width = max(len(s) for s in seqs)
+        return torch.tensor([s + [value] * (width - len(s)) for s in seqs], dtype=torch.long, device=device)
+
+    if is_seq2seq:
+        src = [e.source_ids for e in batch]
+        return {
+            "input_ids": pad(src, pad_id),
+            "attention_mask": pad([[1] * len(s) for s in src], 0),
+            "labels": pad([e.target_ids for e in batch], -100),
+        }
+    seqs = [e.source_ids + e.target_ids for e in batch]
+    return {
+        "input_ids": pad(seqs, pad_id),
+        "attention_mask": pad([[1] * len(s) for s in seqs], 0),
+        "labels": pad([[-100] * len(e.source_ids) + e.target_ids for e in batch], -100),
+    }
+
+
+def predicted_tokens(ex: Example, is_seq2seq: bool) -> int:
+    # A causal LM predicts token t from tokens < t: with an empty prompt the first target token is free.
+    return len(ex.target_ids) - (0 if is_seq2seq or ex.source_ids else 1)
+
+
+def loss_sum(model, base, batch: dict, is_seq2seq: bool) -> torch.Tensor:
+    """Summed cross-entropy over the batch's target tokens."""
+    if is_seq2seq:
+        labels = batch["labels"]
+        decoder_input_ids = base.prepare_decoder_input_ids_from_labels(labels=labels)
+        logits = model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            decoder_input_ids=decoder_input_ids,
+        ).logits
+    else:
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+        labels = batch["labels"][:, 1:]
+    return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100, reduction="sum")
+
+
+# ------------------------------------------------------------------------------------------- set-up
+
+
+def make_optimizer(model: torch.nn.Module, t: TrainSpec, device: torch.device):
+    params = [p for p in model.parameters() if p.requires_grad]
+    # Weight decay on matrices only (nanoGPT's rule); biases and norm gains are left alone.
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": t.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    groups = [g for g in groups if g["params"]]
+    if t.optimizer == "adafactor":
+        from transformers.optimization import Adafactor
+
+        return Adafactor(
+            groups, lr=t.learning_rate, scale_parameter=False, relative_step=False, warmup_init=False
+        )
+    return torch.optim.AdamW(
+        groups, lr=t.learning_rate, betas=(0.9, 0.999), eps=1e-8, fused=device.type == "cuda"
+    )
+
+
+def make_scheduler(optimizer, t: TrainSpec, total_steps: int):
+    from transformers import get_scheduler
+
+    name = t.lr_schedule
+    if name == "constant" and t.warmup_steps > 0:
+        name = "constant_with_warmup"
+    return get_scheduler(name, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=total_steps)
+
+
+def apply_lora(model: torch.nn.Module, t: TrainSpec, is_seq2seq: bool):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = t.lora
+    config = LoraConfig(
+        task_type=TaskType.SEQ_2_SEQ_LM if is_seq2seq else TaskType.CAUSAL_LM,
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
+    )
+    try:
+        return get_peft_model(model, config)
+    except ValueError as e:
+        raise EngineError("bad_spec", f"train.lora: {str(e).splitlines()[0]}") from None
+
+
+# ------------------------------------------------------------------------------------------- checkpoints
+
+
+def fingerprint(spec: RunSpec) -> str:
+    """What must match for a checkpoint to be resumed: everything that shapes training, data included."""
+    h = hashlib.sha256()
+    relevant = spec.model_dump(exclude={"eval", "output_dir", "save_model", "run_id"})
+    h.update(json.dumps(relevant, sort_keys=True).encode())
+    for name in spec.train.files:
+        with open(name, "rb") as f:
+            h.update(hashlib.file_digest(f, "sha256").digest())
+    return h.hexdigest()
+
+
+def trainable_state(model: torch.nn.Module, lora: bool) -> dict:
+    if lora:
+        return {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
+def save_checkpoint(folder: Path, state: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{CHECKPOINT_FILE}.tmp-{os.getpid()}"
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, folder / CHECKPOINT_FILE)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def rng_state() -> dict:
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "python": random.getstate(),
+    }
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    random.setstate(state["python"])
+
+
+# ------------------------------------------------------------------------------------------- the loop
+
+
+def train(
+    model: torch.nn.Module,
+    examples: list[Example],
+    spec: RunSpec,
+    is_seq2seq: bool,
+    pad_id: int,
+    placement: Placement,
+    checkpoint_dir: Path,
+    emit: Callable[[dict], None],
+) -> TrainResult:
+    t = spec.train
+    started = time.perf_counter()
+    device = placement.device
+    torch.manual_seed(spec.seed)
+    random.seed(spec.seed)
+    base = model
+    if t.lora is not None:
+        model = apply_lora(model, t, is_seq2seq)
+    if t.gradient_checkpointing:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if t.lora is not None:
+            base.enable_input_require_grads()
+    optimizer = make_optimizer(model, t, device)
+    steps_per_epoch = math.ceil(len(examples) / t.effective_batch_size)
+    total_steps = max(1, math.ceil(t.epochs * steps_per_epoch))
+    scheduler = make_scheduler(optimizer, t, total_steps)
+    result = TrainResult(model=model)
+
+    # Resume from a checkpoint of the same training (same spec and data), else start afresh.
+    start_step = 0
+    ckpt_path = checkpoint_dir / CHECKPOINT_FILE
+    fp = fingerprint(spec) if t.checkpoints else ""
+    if t.checkpoints and ckpt_path.is_file():
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if state.get("fingerprint") != fp:
+            emit(
+                {
+                    "type": "warning",
+                    "message": f"{checkpoint_dir}: checkpoint is from a different spec or data; starting afresh",
+                }
+            )
+        else:
+            missing, unexpected = model.load_state_dict(state["model"], strict=t.lora is None)
+            if unexpected:
+                raise EngineError("internal", f"checkpoint has unexpected weights: {unexpected[:3]}")
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            set_rng_state(state["rng"])
+            start_step = state["step"]
+            result.log = state["log"]
+            result.resumed_from_step = start_step
+            emit({"type": "log", "message": f"resumed from checkpoint at step {start_step}/{total_steps}"})
+    result.setup_s = time.perf_counter() - started
+
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups_epoch, groups = -1, []
+    last_emit = 0.0
+    train_started = time.perf_counter()
+    for step in range(start_step, total_steps):
+        step_started = time.perf_counter()
+        epoch = step // steps_per_epoch
+        if epoch != groups_epoch:
+            groups, groups_epoch = step_groups(len(examples), t.effective_batch_size, spec.seed, epoch), epoch
+        group = [examples[i] for i in groups[step % steps_per_epoch]]
+        n_tokens = sum(predicted_tokens(e, is_seq2seq) for e in group)
+        total_loss = 0.0
+        for mb in micro_batches(group, t.max_tokens_per_batch, is_seq2seq):
+            batch = collate(mb, pad_id, is_seq2seq, device)
+            with placement.autocast():
+                loss = loss_sum(model, base, batch, is_seq2seq)
+            (loss / max(n_tokens, 1)).backward()
+            total_loss += loss.item()
+        grad_norm = None
+        if t.max_grad_norm is not None:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, t.max_grad_norm))
+        lr = scheduler.get_last_lr()[0]
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+
+        dt = time.perf_counter() - step_started
+        row = {
+            "step": step + 1,
+            "epoch": round((step + 1) / steps_per_epoch, 4),
+            "loss": total_loss / max(n_tokens, 1),
+            "lr": lr,
+            "grad_norm": grad_norm,
+            "samples_per_s": len(group) / dt,
+            "tokens_per_s": sum(e.length for e in group) / dt,
+        }
+        result.log.append(row)
+        result.steps = step + 1
+
+        now = time.perf_counter()
+        done_here = step + 1 - start_step
+        if now - last_emit >= PROGRESS_EVERY_S or step + 1 == total_steps or done_here == 1:
+            last_emit = now
+            elapsed = now - train_started
+            emit(
+                {
+                    "type": "progress",
+                    "phase": "train",
+                    "step": step + 1,
+                    "total_steps": total_steps,
+                    "epoch": row["epoch"],
+                    "loss": row["loss"],
+                    "lr": lr,
+                    "samples_per_s": row["samples_per_s"],
+                    "eta_s": elapsed / done_here * (total_steps - step - 1),
+                }
+            )
+
+        at_epoch_end = (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps
+        every = t.checkpoint_every_steps
+        if t.checkpoints and (at_epoch_end or (every and (step + 1) % every == 0)):
+            c0 = time.perf_counter()
+            save_checkpoint(
+                checkpoint_dir,
+                {
+                    "fingerprint": fp,
+                    "step": step + 1,
+                    "model": trainable_state(model, t.lora is not None),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": rng_state(),
+                    "log": result.log,
+                },
+            )
+            result.checkpoint_s += time.perf_counter() - c0
+            emit({"type": "checkpoint", "step": step + 1, "path": str(checkpoint_dir)})
+    result.train_s = time.perf_counter() - train_started
+    model.eval()
+    return result

@@ -1,0 +1,166 @@
+"""The engine worker: `python -m quicklearn_engine.worker`, one JSON object per line each way.
+
+Requests on stdin:  {"type": "load_model", "id"?, "model", "init_from"?, "device"?}
+                    {"type": "run" | "train" | "generate", "id"?, "spec": {...run spec...}}
+                    {"type": "shutdown", "id"?}
+Events on stdout:   ready, loaded, progress, log, warning, checkpoint, error, done, bye (docs/engine.md).
+Each request ends with exactly one of: loaded, done, error, bye (carrying the request's "id").
+Everything else the process prints (library warnings, progress bars) goes to stderr, never stdout.
+"""
+
+import json
+import os
+import signal
+import sys
+import traceback
+
+
+def _protocol_stream():
+    """Keep the real stdout for protocol lines and point fd 1 at stderr, so stray prints cannot corrupt it."""
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return proto
+
+
+def _raise_interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    proto = _protocol_stream()
+
+    def emit(event: dict) -> None:
+        # Absent rather than null: a request without an id, an error outside a run.
+        event = {k: v for k, v in event.items() if not (k in ("id", "run_id") and v is None)}
+        proto.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        proto.flush()
+
+    # SIGTERM stops a run the same way Ctrl-C does: cleanly, temp files removed, an "interrupted" error.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+    import torch
+    import transformers
+
+    from .device import resolve_device
+    from .errors import EngineError
+    from .models import ModelCache
+    from .run import execute, library_versions
+    from .spec import parse_spec
+
+    threads = os.environ.get("QUICKLEARN_TORCH_THREADS")
+    if threads:
+        # Tiny models on a shared CPU run far faster single-threaded (no OpenMP spin contention).
+        torch.set_num_threads(int(threads))
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    cache = ModelCache()
+    emit(
+        {
+            "type": "ready",
+            "pid": os.getpid(),
+            "versions": library_versions(),
+            "cuda_available": torch.cuda.is_available(),
+            "cuda_devices": torch.cuda.device_count(),
+        }
+    )
+    default_device = os.environ.get("QUICKLEARN_DEVICE", "auto")
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req_id = None
+        run_id = None
+        try:
+            try:
+                req = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise EngineError("bad_request", f"request is not valid JSON: {e.msg}") from None
+            if not isinstance(req, dict) or not isinstance(req.get("type"), str):
+                raise EngineError("bad_request", 'request must be a JSON object with a "type"')
+            req_id = req.get("id")
+            kind = req["type"]
+            if kind == "shutdown":
+                emit({"type": "bye", "id": req_id})
+                return 0
+            if kind == "load_model":
+                device = resolve_device(req.get("device") or default_device)
+                loaded, timing = cache.get(req.get("model") or "", req.get("init_from"), device)
+                emit(
+                    {
+                        "type": "loaded",
+                        "id": req_id,
+                        "model_type": loaded.model_type,
+                        "device": str(device),
+                        **timing,
+                    }
+                )
+            elif kind in ("run", "train", "generate"):
+                raw = req.get("spec")
+                if isinstance(raw, dict) and raw.get("device", "auto") == "auto" and default_device != "auto":
+                    raw = {**raw, "device": default_device}
+                spec = parse_spec(raw)
+                run_id = spec.run_id
+                phases = {"run": ("train", "eval"), "train": ("train",), "generate": ("eval",)}[kind]
+
+                def run_emit(event: dict, run_id=run_id) -> None:
+                    emit({**event, "run_id": run_id})
+
+                body = execute(spec, cache, run_emit, phases)
+                emit({"type": "done", "id": req_id, "run_id": run_id, **body})
+            else:
+                raise EngineError(
+                    "bad_request",
+                    f"unknown request type {kind!r} (load_model, run, train, generate, shutdown)",
+                )
+        except EngineError as e:
+            emit({"type": "error", "id": req_id, "run_id": run_id, "code": e.code, "message": e.message})
+        except KeyboardInterrupt:
+            # Ctrl-C reaches us twice (terminal process group + the driver's interrupt()): report once.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            emit(
+                {
+                    "type": "error",
+                    "id": req_id,
+                    "run_id": run_id,
+                    "code": "interrupted",
+                    "message": "run interrupted (SIGINT/SIGTERM)",
+                }
+            )
+            return 130
+        except torch.OutOfMemoryError as e:
+            emit(
+                {
+                    "type": "error",
+                    "id": req_id,
+                    "run_id": run_id,
+                    "code": "out_of_memory",
+                    "message": str(e).splitlines()[0],
+                }
+            )
+            cache.current = None  # the model may be half-updated; reload on the next run
+            torch.cuda.empty_cache()
+        except Exception as e:  # a bug or an unexpected library failure: report it with its traceback
+            traceback.print_exc(file=sys.stderr)
+            if cache.current is not None:
+                cache.current.dirty = True
+            emit(
+                {
+                    "type": "error",
+                    "id": req_id,
+                    "run_id": run_id,
+                    "code": "internal",
+                    "message": f"{type(e).__name__}: {e}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

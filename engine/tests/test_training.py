@@ -1,0 +1,208 @@
+"""Training and generation end to end (in process): overfitting, real data, LoRA, order, restore."""
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import SUPERNI, base_spec, toy_rows, write_jsonl
+from quicklearn_engine.data import encode, read_rows
+from quicklearn_engine.device import Placement
+from quicklearn_engine.models import ModelCache, load_model
+from quicklearn_engine.run import execute
+from quicklearn_engine.spec import parse_spec
+from quicklearn_engine.train import train
+
+
+def read_jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def run(spec: dict, cache: ModelCache | None = None) -> tuple[dict, list[dict]]:
+    events: list[dict] = []
+    body = execute(parse_spec(spec), cache or ModelCache(), events.append)
+    return body, events
+
+
+@pytest.fixture(scope="session")
+def overfit(request, toy_dir, tmp_path_factory):
+    """Per architecture: a tiny model trained to memorise the 20 toy examples (model saved), and its run."""
+    done = {}
+
+    def get(arch: str):
+        if arch not in done:
+            model = request.getfixturevalue(f"tiny_{arch}")
+            out = tmp_path_factory.mktemp(f"overfit-{arch}")
+            data = str(toy_dir / "train.jsonl")
+            spec = base_spec(
+                model, out, data, data, save_model=True, train={"epochs": 40, "learning_rate": 3e-3}
+            )
+            body, events = run(spec)
+            done[arch] = (out, body, events)
+        return done[arch]
+
+    return get
+
+
+@pytest.mark.parametrize("arch", ["t5", "llama"])
+def test_tiny_model_overfits_20_examples_to_exact_match(arch, overfit):
+    tmp_path, body, events = overfit(arch)
+    predictions = read_jsonl(tmp_path / "predictions.jsonl")
+    wanted = {r["id"]: r["target"] for r in toy_rows()}
+    assert [p["id"] for p in predictions] == list(wanted)
+    wrong = [(p["prediction"], wanted[p["id"]]) for p in predictions if p["prediction"] != wanted[p["id"]]]
+    assert not wrong, f"{len(wrong)} of 20 not memorised, e.g. {wrong[:3]}"
+    log = read_jsonl(tmp_path / "train_log.jsonl")
+    assert len(log) == 80 and log[-1]["loss"] < log[0]["loss"] / 10
+    assert set(log[0]) >= {"step", "epoch", "loss", "lr", "samples_per_s", "tokens_per_s"}
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["architecture"] == ("seq2seq" if arch == "t5" else "causal")
+    assert stats["train"]["truncation"]["tasks"]["toy_a"]["rows"] == 10
+    assert not (tmp_path / "checkpoint").exists()
+    phases = {e["phase"] for e in events if e["type"] == "progress"}
+    assert phases == {"train", "generate"}
+
+
+def superni_rows(task: str, n: int) -> list[dict]:
+    """Rows of one real task in the thesis-def-pos encoding (see issue 2), built here so the test stands alone."""
+    t = json.loads((SUPERNI / "tasks" / f"{task}.json").read_text())
+    head = "Definition: " + t["Definition"][0] + "\n"
+    for i, ex in enumerate(t["Positive Examples"][:2], 1):
+        head += f"Positive example {i}-\ninput: " + ex["input"] + "\noutput: " + ex["output"] + "\n"
+    rows = []
+    for inst in t["Instances"][110 : 110 + n]:  # past the 100 test + 10 validation rows
+        src = head + "Now complete the following example-\ninput: " + inst["input"] + "\noutput: "
+        rows.append(
+            {
+                "id": inst["id"],
+                "task": task,
+                "category": "",
+                "source": src,
+                "target": inst["output"][0],
+                "references": inst["output"],
+            }
+        )
+    return rows
+
+
+@pytest.mark.skipif(not SUPERNI.is_dir(), reason="../shared/superni (the real SuperNI subset) is not present")
+def test_loss_goes_down_on_a_real_superni_task(tmp_path):
+    from quicklearn_engine.tiny import make_tiny
+
+    rows = superni_rows("task1344_glue_entailment_classification", 120)
+    assert len(rows) == 120
+    data = write_jsonl(tmp_path / "data" / "train.jsonl", rows)
+    make_tiny("t5", str(tmp_path / "model"), corpus=str(tmp_path / "data"), vocab_size=800)
+    spec = base_spec(
+        str(tmp_path / "model"), tmp_path / "out", data, None, max_source_length=256, max_target_length=8
+    )
+    spec["train"].update(epochs=3, learning_rate=3e-3, effective_batch_size=12)
+    body, _ = run(spec)
+    losses = [r["loss"] for r in read_jsonl(tmp_path / "out" / "train_log.jsonl")]
+    first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
+    assert last < first * 0.5, f"mean loss of the first 5 steps {first:.3f}, of the last 5 {last:.3f}"
+    trunc = body["stats"]["train"]["truncation"]["total"]
+    assert trunc["rows"] == 120 and trunc["truncated_sources"] > 0  # sources are longer than 256 tokens
+
+
+def test_lora_changes_only_adapter_weights(tiny_t5, toy_dir):
+    loaded = load_model(tiny_t5, None, torch.device("cpu"))
+    spec = parse_spec(
+        base_spec(
+            tiny_t5,
+            toy_dir / "lora-out",
+            str(toy_dir / "train.jsonl"),
+            None,
+            train={"epochs": 2, "lora": {"r": 4}},
+        )
+    )
+    examples, _ = encode(
+        read_rows(spec.train.files, True), loaded.tokenizer, True, 1024, 128, spec.encoding, True
+    )
+    peft_model = train(
+        loaded.model,
+        examples,
+        spec,
+        True,
+        0,
+        Placement(torch.device("cpu"), "fp32"),
+        toy_dir / "ckpt",
+        lambda e: None,
+    ).model
+    lora, base_changed = {}, []
+    for name, p in peft_model.named_parameters():
+        if "lora_" in name:
+            lora[name] = p
+        else:
+            key = name.removeprefix("base_model.model.").replace(".base_layer", "")
+            if not torch.equal(p.detach(), loaded.pristine[key]):
+                base_changed.append(name)
+    assert lora and all(p.requires_grad for p in lora.values())
+    assert not base_changed, f"base weights changed under LoRA: {base_changed[:3]}"
+    # lora_B starts at zero: training must have moved it.
+    assert any(p.abs().sum() > 0 for n, p in lora.items() if "lora_B" in n)
+    peft_model.unload()
+    assert not any("lora_" in n for n, _ in loaded.model.named_parameters())
+
+
+@pytest.mark.parametrize("arch", ["t5", "llama"])
+def test_predictions_keep_input_order_and_match_unbatched_generation(arch, overfit, tmp_path):
+    rows = toy_rows(20)
+    random.Random(3).shuffle(rows)
+    data = write_jsonl(tmp_path / "eval.jsonl", rows)
+    trained = str(overfit(arch)[0] / "model")
+    batched = base_spec(trained, tmp_path / "b", None, data, eval={"batch_size": 6})
+    single = base_spec(trained, tmp_path / "s", None, data, eval={"batch_size": 1})
+    cache = ModelCache()
+    run(batched, cache)
+    run(single, cache)
+    b, s = (
+        read_jsonl(tmp_path / "b" / "predictions.jsonl"),
+        read_jsonl(tmp_path / "s" / "predictions.jsonl"),
+    )
+    assert [p["id"] for p in b] == [r["id"] for r in rows]
+    assert [p["task"] for p in b] == [r["task"] for r in rows]
+    assert b == s
+    # Each row's prediction is its own memorised target, so any reordering would show.
+    assert [p["prediction"] for p in b] == [r["target"] for r in rows]
+
+
+def test_worker_cache_restores_the_base_model_between_runs(tiny_llama, toy_dir, tmp_path):
+    data = str(toy_dir / "train.jsonl")
+    cache = ModelCache()
+    before, _ = run(base_spec(tiny_llama, tmp_path / "a", None, data), cache)
+    trained, _ = run(base_spec(tiny_llama, tmp_path / "b", data, data, train={"epochs": 10}), cache)
+    after, _ = run(base_spec(tiny_llama, tmp_path / "c", None, data), cache)
+    assert after["stats"]["model_reused"] and after["stats"]["timings"]["load_model_s"] == 0
+    assert read_jsonl(tmp_path / "a" / "predictions.jsonl") == read_jsonl(
+        tmp_path / "c" / "predictions.jsonl"
+    )
+    assert read_jsonl(tmp_path / "a" / "predictions.jsonl") != read_jsonl(
+        tmp_path / "b" / "predictions.jsonl"
+    )
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_save_model_then_init_from(lora, tiny_llama, toy_dir, tmp_path):
+    """A pre-finetune saves its model (LoRA merged); a later run starts from it; the base comes back."""
+    data = str(toy_dir / "train.jsonl")
+    cache = ModelCache()
+    train = {"epochs": 10, "lora": {"r": 8} if lora else None}
+    base, _ = run(base_spec(tiny_llama, tmp_path / "base", None, data), cache)
+    first, _ = run(base_spec(tiny_llama, tmp_path / "pre", data, data, save_model=True, train=train), cache)
+    assert first["outputs"]["model_dir"] == str(tmp_path / "pre" / "model")
+    again, _ = run(
+        base_spec(tiny_llama, tmp_path / "eval", None, data, init_from=str(tmp_path / "pre" / "model")), cache
+    )
+    assert again["stats"]["init_from"] and not again["stats"]["model_reused"]
+    assert read_jsonl(tmp_path / "pre" / "predictions.jsonl") == read_jsonl(
+        tmp_path / "eval" / "predictions.jsonl"
+    )
+    assert read_jsonl(tmp_path / "pre" / "predictions.jsonl") != read_jsonl(
+        tmp_path / "base" / "predictions.jsonl"
+    )
+    restored, _ = run(base_spec(tiny_llama, tmp_path / "restored", None, data), cache)
+    assert read_jsonl(tmp_path / "restored" / "predictions.jsonl") == read_jsonl(
+        tmp_path / "base" / "predictions.jsonl"
+    )

@@ -1,0 +1,60 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter } from "node:path";
+import { engineDir, venvPython } from "../util/paths.js";
+import { EngineError } from "./errors.js";
+
+export interface TinyModelOptions {
+  arch: "t5" | "llama";
+  out: string;
+  /** A SuperNI checkout (tasks/*.json) or a `data build` folder (*.jsonl) to train the tokenizer on. */
+  corpus?: string;
+  vocabSize?: number;
+  seed?: number;
+  /** Dropout of the tiny model (default 0: memorises faster). */
+  dropout?: number;
+  python?: string;
+}
+
+export interface TinyModelInfo {
+  out: string;
+  arch: "t5" | "llama";
+  vocab_size: number;
+  parameters: number;
+}
+
+/** Make a small randomly initialised model + trained tokenizer in Hugging Face layout (no hub needed). */
+export async function makeTinyModel(opts: TinyModelOptions): Promise<TinyModelInfo> {
+  const python = opts.python ?? venvPython();
+  if (!existsSync(python)) {
+    throw new EngineError(
+      "python_not_found",
+      `the engine's Python environment is missing (${python})`,
+      "run `bash scripts/setup.sh` to create .venv",
+    );
+  }
+  const args = ["-m", "quicklearn_engine.tiny", "--arch", opts.arch, "--out", opts.out];
+  if (opts.corpus !== undefined) args.push("--corpus", opts.corpus);
+  if (opts.vocabSize !== undefined) args.push("--vocab-size", String(opts.vocabSize));
+  if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
+  if (opts.dropout !== undefined) args.push("--dropout", String(opts.dropout));
+  const env = { ...process.env, PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) };
+  const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  const last = stdout.trim().split("\n").pop() ?? "";
+  let parsed: { error?: { code: string; message: string } } & Partial<TinyModelInfo>;
+  try {
+    parsed = JSON.parse(last);
+  } catch {
+    throw new EngineError("internal", `making the tiny model failed (exit ${code}): ${stderr.trim().split("\n").slice(-5).join(" | ")}`);
+  }
+  if (parsed.error) throw new EngineError(parsed.error.code, parsed.error.message);
+  return parsed as TinyModelInfo;
+}

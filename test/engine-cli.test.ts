@@ -1,0 +1,123 @@
+/** `quicklearn model tiny` and `quicklearn train --spec` end to end through main(), on the real engine. */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli/main.js";
+
+let dir: string;
+const saved = process.env.QUICKLEARN_TORCH_THREADS;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "quicklearn-engine-cli-"));
+  process.env.QUICKLEARN_TORCH_THREADS = "1";
+  await mkdir(join(dir, "data"));
+  const rows = ["red", "green", "blue", "black", "white", "pink"].map((w, i) => ({
+    id: `c-${i}`,
+    task: "colours",
+    category: "Toy",
+    source: `input: colour ${i}\noutput: `,
+    target: w,
+    references: [w],
+  }));
+  await writeFile(join(dir, "data", "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+});
+
+afterAll(async () => {
+  if (saved === undefined) delete process.env.QUICKLEARN_TORCH_THREADS;
+  else process.env.QUICKLEARN_TORCH_THREADS = saved;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
+  try {
+    return { code: await main(["node", "quicklearn", ...args]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe("quicklearn model tiny + train", () => {
+  it("makes a tiny T5, trains and evaluates it from a spec file, printing one JSON document", async () => {
+    const model = join(dir, "t5");
+    const made = await cli(
+      "model",
+      "tiny",
+      "--arch",
+      "t5",
+      "--out",
+      model,
+      "--corpus",
+      join(dir, "data"),
+      "--vocab-size",
+      "200",
+      "--json",
+    );
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ arch: "t5", out: model });
+    for (const f of [
+      "config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "special_tokens_map.json",
+    ]) {
+      expect(existsSync(join(model, f))).toBe(true);
+    }
+    const data = join(dir, "data", "train.jsonl");
+    const specFile = join(dir, "spec.json");
+    const spec = {
+      run_id: "cli-run",
+      model,
+      output_dir: join(dir, "out"),
+      device: "cpu",
+      train: { files: [data], epochs: 2, effective_batch_size: 3, learning_rate: 1e-3 },
+      eval: { files: [data], max_new_tokens: 4 },
+    };
+    await writeFile(specFile, JSON.stringify(spec));
+    const run = await cli("train", "--spec", specFile, "--json");
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.run_id).toBe("cli-run");
+    expect(Object.keys(result.outputs).sort()).toEqual(["predictions", "stats", "train_log"]);
+    expect(readFileSync(result.outputs.predictions, "utf8").trim().split("\n")).toHaveLength(6);
+    expect(run.stderr).toContain("train");
+  });
+
+  it("rejects a bad spec file with the file and field named, and an unknown --arch", async () => {
+    const specFile = join(dir, "bad.json");
+    await writeFile(
+      specFile,
+      JSON.stringify({ run_id: "x", model: "m", output_dir: "o", eval: { files: ["a"], batch_size: 0 } }),
+    );
+    const bad = await cli("train", "--spec", specFile);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.json: invalid run spec: eval\.batch_size/);
+    expect(bad.stdout).toBe("");
+    const arch = await cli("model", "tiny", "--arch", "gpt9", "--out", join(dir, "x"));
+    expect(arch.code).toBe(2);
+    expect(arch.stderr).toMatch(/gpt9/);
+  });
+
+  it("reports a missing model folder as a one-line error", async () => {
+    const specFile = join(dir, "missing.json");
+    const spec = {
+      run_id: "m",
+      model: join(dir, "nope"),
+      output_dir: join(dir, "o"),
+      device: "cpu",
+      eval: { files: [join(dir, "data", "train.jsonl")] },
+    };
+    await writeFile(specFile, JSON.stringify(spec));
+    const r = await cli("train", "--spec", specFile, "--json");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/quicklearn: error: model: model folder .*nope.* does not exist/);
+    expect(r.stdout).toBe("");
+  });
+});
