@@ -1,0 +1,158 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { UserError } from "../../util/errors.js";
+import { writeFileAtomic } from "../../util/fs.js";
+import { projectRoot } from "../../util/paths.js";
+import { sbatch, squeue } from "./commands.js";
+import { isActive } from "./parse.js";
+import { planArrayJobs, type ArrayJobPlan, type SlurmRunRef } from "./plan-jobs.js";
+import { dependencyFor, renderSbatchScript, validateSlurmOptions, type SlurmOptions } from "./script.js";
+import { allJobIds, readJobs, saveSubmission, SLURM_DIR, type Submission } from "./store.js";
+
+export interface SubmitOptions extends SlurmOptions {
+  /** Print-only: render the scripts, submit nothing, write nothing. */
+  dryRun?: boolean;
+  /** argv of the quicklearn CLI on the compute nodes (default: this Node and this checkout's bin/quicklearn.js). */
+  quicklearn?: readonly string[];
+  /** Extra environment for the workers. */
+  env?: Readonly<Record<string, string>>;
+  /** Extra arguments of `quicklearn worker` (e.g. --cpu, --retries 1). */
+  workerArgs?: readonly string[];
+  /** Runs known done (verified by the caller); by default read from each run's state.json. */
+  done?: ReadonlySet<string>;
+}
+
+export interface SubmittedArrayJob {
+  key: string;
+  /** SLURM job id; null in a dry run. */
+  job_id: string | null;
+  level: number;
+  tasks: string[][];
+  dependency: string | null;
+  script: string;
+}
+
+export interface SubmitResult {
+  jobs: SubmittedArrayJob[];
+  /** Runs not submitted because the study directory says they are done. */
+  done: number;
+  /** Runs submitted (or that would be, in a dry run). */
+  submitted: number;
+}
+
+/**
+ * Submits a prepared study's unfinished runs to SLURM as array jobs (see plan-jobs.ts), each job waiting for
+ * the array tasks that hold its runs' dependencies. Refuses while jobs of an earlier submission are still
+ * queued or running, so two sets of workers never compete for the same runs.
+ */
+export async function submitStudy(
+  studyDir: string,
+  runs: readonly SlurmRunRef[],
+  opts: SubmitOptions = {},
+): Promise<SubmitResult> {
+  const dir = resolve(studyDir);
+  validateSlurmOptions(opts);
+  const done = opts.done ?? (await finishedRuns(dir, runs));
+  const plan = planArrayJobs(runs, { done, runsPerTask: opts.runsPerTask });
+  const ctx = {
+    studyDir: dir,
+    studyName: jobNamePart(basename(dir)),
+    quicklearn: opts.quicklearn ?? thisQuicklearn(),
+    env: opts.env,
+    workerArgs: opts.workerArgs,
+  };
+  const submitted = plan.reduce((n, j) => n + j.tasks.flat().length, 0);
+
+  if (opts.dryRun) {
+    const placeholders = new Map(plan.map((j) => [j.key, `<job ${j.key}>`]));
+    const jobs = plan.map((j) => {
+      const dependency = dependencyFor(j, placeholders);
+      return { ...summary(j, null, dependency), script: renderSbatchScript(j, ctx, opts, dependency) };
+    });
+    return { jobs, done: done.size, submitted };
+  }
+
+  await refuseWhileActive(dir);
+  // SLURM opens the --output file before the script runs: a missing folder fails the task at launch.
+  await mkdir(join(dir, SLURM_DIR, "logs"), { recursive: true });
+  const submission: Submission = {
+    submitted: new Date().toISOString(),
+    options: recordedOptions(opts),
+    jobs: [],
+  };
+  const stamp = submission.submitted.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ids = new Map<string, string>();
+  const jobs: SubmittedArrayJob[] = [];
+  for (const j of plan) {
+    const dependency = dependencyFor(j, ids);
+    const script = renderSbatchScript(j, ctx, opts, dependency);
+    const scriptRel = join(SLURM_DIR, "scripts", `${stamp}-${j.key}.sbatch`);
+    await writeFileAtomic(join(dir, scriptRel), script);
+    const jobId = await sbatch(script);
+    ids.set(j.key, jobId);
+    submission.jobs.push({ ...summary(j, jobId, dependency), job_id: jobId, script: scriptRel });
+    await saveSubmission(dir, submission);
+    jobs.push({ ...summary(j, jobId, dependency), script });
+  }
+  return { jobs, done: done.size, submitted };
+}
+
+function summary(j: ArrayJobPlan, jobId: string | null, dependency: string | null) {
+  return { key: j.key, job_id: jobId, level: j.level, tasks: j.tasks, dependency };
+}
+
+/** Runs whose state.json says done (cheap: the worker verifies their hashes before trusting that). */
+export async function finishedRuns(studyDir: string, runs: readonly SlurmRunRef[]): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (const r of runs) {
+    let text: string;
+    try {
+      text = await readFile(join(studyDir, "runs", r.id, "state.json"), "utf8");
+    } catch {
+      continue; // never started
+    }
+    try {
+      if ((JSON.parse(text) as { status?: unknown }).status === "done") done.add(r.id);
+    } catch {
+      // A torn or foreign file: treat as not done, the worker decides.
+    }
+  }
+  return done;
+}
+
+async function refuseWhileActive(studyDir: string): Promise<void> {
+  const jobs = await readJobs(studyDir);
+  if (!jobs) return;
+  const active = (await squeue(allJobIds(jobs))).filter((t) => isActive(t.state));
+  if (active.length === 0) return;
+  const ids = [...new Set(active.map((t) => t.job))];
+  throw new UserError(
+    `${studyDir}: SLURM jobs of an earlier submission are still queued or running (${ids.join(", ")})`,
+    `wait for them (quicklearn status ${studyDir}) or cancel them (quicklearn cancel ${studyDir}), then submit again`,
+  );
+}
+
+function recordedOptions(o: SlurmOptions): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === "string" || typeof v === "number") out[k] = v;
+  return out;
+}
+
+/**
+ * The quicklearn that is submitting, as a command for the compute nodes: this Node with its loader flags
+ * (e.g. `--import tsx` when run from source) and entry script, else this checkout's bin/quicklearn.js.
+ * Bare loader names are resolved to absolute URLs: the job runs in the study directory, not here.
+ */
+export function thisQuicklearn(): string[] {
+  const entry = process.argv[1];
+  if (!entry || !/quicklearn[^/]*\.[cm]?[jt]s$/.test(entry))
+    return [process.execPath, join(projectRoot, "bin", "quicklearn.js")];
+  const execArgv = process.execArgv.map((a, i, all) =>
+    all[i - 1] === "--import" && !/^[./]|^file:/.test(a) ? import.meta.resolve(a) : a,
+  );
+  return [process.execPath, ...execArgv, resolve(entry)];
+}
+
+function jobNamePart(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 40) || "study";
+}

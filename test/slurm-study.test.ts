@@ -1,0 +1,238 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scancel, scontrolRequeue } from "../src/runner/slurm/commands.js";
+import { readJobs } from "../src/runner/slurm/store.js";
+import { engineDir, projectRoot, venvPython } from "../src/util/paths.js";
+import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
+
+/**
+ * A tiny study through `quicklearn run --executor slurm` on a real one-node SLURM, with the real engine on
+ * CPU: a pre-finetune that two B1 runs start from (afterok on its array task), two instruction-tuned runs.
+ * Mid-study one array task is requeued (`scontrol requeue`, as preemption does) while its run is training,
+ * and another is cancelled (`scancel`). The requeued task resumes its run from the checkpoint; resubmitting
+ * runs only the cancelled run; every run ends done exactly once.
+ */
+const SUPERNI = resolve(projectRoot, "../shared/superni");
+const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
+const missing =
+  slurmMissing() ??
+  (existsSync(venvPython())
+    ? null
+    : "the engine's Python environment (.venv) is missing: scripts/setup.sh") ??
+  (existsSync(SUPERNI) ? null : "../shared/superni is missing");
+if (missing) console.warn(`skipping test/slurm-study.test.ts: ${missing}`);
+
+const spec = (model: string) => `name: slurm-e2e
+tasks: [task760_msr_sqa_long_text_generation, task602_wikitext-103_answer_generation]
+data_seed: 42
+seeds: [7]
+hyperparameters:
+  epochs: 2
+  learning_rate: 1.0e-3
+  effective_batch_size: 4
+  max_source_length: 96
+  max_target_length: 16
+  precision: fp32
+  checkpoint_every_steps: 2
+evaluation: {variant: superni, max_new_tokens: 8, num_beams: 1}
+prefinetune:
+  per_task: 40
+  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
+arms:
+  - name: pft
+    model: ${model}
+    encoding: plain
+    settings: [prefinetune]
+  - name: B1
+    role: baseline
+    from: pft
+    encoding: plain
+    settings: [stl]
+    budgets: [8]
+  - name: inst
+    role: instruction-tuned
+    model: ${model}
+    encoding: thesis-def-pos
+    settings: [stl]
+    budgets: [8]
+`;
+
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: projectRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  p.stdout.on("data", (d) => (out += d));
+  p.stderr.on("data", (d) => (err += d));
+  return new Promise((r) => p.on("close", (code) => r({ code, out, err })));
+}
+
+const stateText = (dir: string, id: string) => {
+  try {
+    return readFileSync(join(dir, "runs", id, "state.json"), "utf8");
+  } catch {
+    return "";
+  }
+};
+const state = (dir: string, id: string) =>
+  JSON.parse(stateText(dir, id) || "{}") as { status?: string; attempts?: number };
+
+describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM, real engine, CPU)", () => {
+  let root: string;
+  let specPath: string;
+
+  beforeAll(async () => {
+    startLocalCluster();
+    root = await mkdtemp(join(tmpdir(), "ql-slurm-study-"));
+    const made = spawnSync(
+      venvPython(),
+      [
+        "-m",
+        "quicklearn_engine.tiny",
+        "--arch",
+        "t5",
+        "--out",
+        join(root, "base"),
+        "--corpus",
+        SUPERNI,
+        "--vocab-size",
+        "600",
+      ],
+      { env: { ...process.env, PYTHONPATH: engineDir }, encoding: "utf8" },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    specPath = join(root, "study.yaml");
+    await writeFile(specPath, spec(join(root, "base")));
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("--dry-run prints the sbatch scripts and submits nothing", async () => {
+    const out = join(root, "dry");
+    const r = await cli([
+      "run",
+      specPath,
+      "--out",
+      out,
+      "--superni",
+      SUPERNI,
+      "--cpu",
+      "--executor",
+      "slurm",
+      "--dry-run",
+      "--time",
+      "00:30:00",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("#SBATCH --array=0-2\n");
+    expect(r.out).toContain("#SBATCH --time=00:30:00\n");
+    expect(r.out).toContain("#SBATCH --dependency=afterok:<job L0>_0\n");
+    expect(r.out).toMatch(/worker --study \S+ --runs "\$runs" --cpu --retries 1\n/);
+    expect(existsSync(join(out, "slurm", "jobs.json"))).toBe(false);
+  });
+
+  it("runs to completion through a requeue and a cancel: every run done exactly once", async () => {
+    const out = join(root, "study");
+    const sub = await cli([
+      "run",
+      specPath,
+      "--out",
+      out,
+      "--superni",
+      SUPERNI,
+      "--cpu",
+      "--retries",
+      "0",
+      "--executor",
+      "slurm",
+      "--array-parallelism",
+      "2",
+    ]);
+    expect(sub.code, sub.err).toBe(0);
+    const jobs = (await readJobs(out))!.submissions[0]!.jobs;
+    expect(jobs.map((j) => [j.key, j.tasks.length])).toEqual([
+      ["L0", 3],
+      ["L1", 2],
+    ]);
+    const l0 = jobs[0]!;
+    expect(jobs[1]!.dependency).toBe(`afterok:${l0.job_id}_0`);
+    const [pft, instA] = [l0.tasks[0]![0]!, l0.tasks[1]![0]!];
+
+    // Preempt the pre-finetune once it has a checkpoint; cancel an instruction-tuned run while it runs.
+    const ckpt = join(out, "runs", pft, "checkpoint");
+    await waitFor(
+      "a pre-finetune checkpoint",
+      () => existsSync(ckpt) && readdirSync(ckpt).length > 0,
+      120_000,
+    );
+    await scontrolRequeue(`${l0.job_id}_0`);
+    await waitFor(
+      "the instruction-tuned run to start",
+      () => state(out, instA).status === "running",
+      120_000,
+    );
+    await scancel([`${l0.job_id}_1`]);
+
+    let s = await waitForJobs(out, 240_000);
+    const byTask = new Map(s.tasks.map((t) => [`${t.key}_${t.task}`, t.state]));
+    expect(Object.fromEntries(byTask)).toEqual({
+      L0_0: "COMPLETED",
+      L0_1: "CANCELLED",
+      L0_2: "COMPLETED",
+      L1_0: "COMPLETED",
+      L1_1: "COMPLETED",
+    });
+    // The requeued pre-finetune resumed from its checkpoint rather than starting over.
+    const stats = JSON.parse(readFileSync(join(out, "runs", pft, "stats.json"), "utf8"));
+    expect(stats.train.resumed_from_step).toBeGreaterThan(0);
+
+    const status = await cli(["status", out, "--json"]);
+    expect(status.code, status.err).toBe(0);
+    const st = JSON.parse(status.out);
+    expect([st.total, st.done, st.pending, st.failed]).toEqual([5, 4, 1, 0]);
+    expect(st.slurm.active).toBe(0);
+    const doneBefore = new Map(
+      jobs
+        .flatMap((j) => j.tasks.flat())
+        .filter((id) => id !== instA)
+        .map((id) => [id, stateText(out, id)]),
+    );
+
+    // Resubmitting submits only the cancelled run; it resumes and finishes.
+    const again = await cli([
+      "run",
+      specPath,
+      "--out",
+      out,
+      "--superni",
+      SUPERNI,
+      "--cpu",
+      "--retries",
+      "0",
+      "--executor",
+      "slurm",
+    ]);
+    expect(again.code, again.err).toBe(0);
+    const second = (await readJobs(out))!.submissions[1]!.jobs;
+    expect(second.map((j) => j.tasks)).toEqual([[[instA]]]);
+    s = await waitForJobs(out, 120_000);
+    expect(s.tasks.at(-1)!.state).toBe("COMPLETED");
+
+    const final = JSON.parse((await cli(["status", out, "--json"])).out);
+    expect([final.total, final.done, final.pending, final.failed]).toEqual([5, 5, 0, 0]);
+    // Done exactly once: what was done before the resubmission was not touched again.
+    for (const [id, text] of doneBefore) expect(stateText(out, id), id).toBe(text);
+    const text = await cli(["status", out]);
+    expect(text.out).toMatch(/SLURM jobs\n/);
+    const cancel = await cli(["cancel", out]);
+    expect(cancel.code, cancel.err).toBe(0);
+    expect(cancel.err).toMatch(/no queued or running SLURM jobs/);
+  });
+});
