@@ -29,7 +29,9 @@ mkdirSync(join(out, "tasks"), { recursive: true });
 mkdirSync(join(out, "splits", "default"), { recursive: true });
 
 const splitFile = (name: string) =>
-  readFileSync(join(src, "splits", "default", name), "utf8").split("\n").filter(Boolean);
+  readFileSync(join(src, "splits", "default", name), "utf8")
+    .split("\n")
+    .filter(Boolean);
 const trainTasks = splitFile("train_tasks.txt").filter((t) => existsSync(join(src, "tasks", `${t}.json`)));
 
 for (const task of TEST_TASKS) {

@@ -55,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`quicklearn: internal error (please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(
+      `quicklearn: internal error (please report it):\n${(e as Error)?.stack ?? String(e)}\n`,
+    );
     return 70;
   }
 }

@@ -23,7 +23,9 @@ export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
     await opened;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: ${code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`}`);
+    throw new UserError(
+      `${path}: ${code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`}`,
+    );
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
