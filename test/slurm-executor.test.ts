@@ -116,9 +116,9 @@ describe.skipIf(missing !== null)("SLURM executor on a real one-node cluster", (
     const dir = makeStudy("requeue", runs);
     const r = await submitStudy(dir, runs, { quicklearn: [process.execPath, standIn] });
     const job = r.jobs[0]!.job_id!;
-    await waitFor("the run to start", () => executions(dir, "long").length > 0, 60_000);
+    await waitFor("the run to start", () => executions(dir, "long").length > 0, 180_000);
     await scontrolRequeue(`${job}_0`);
-    const s = await waitForJobs(dir, 120_000);
+    const s = await waitForJobs(dir, 300_000);
     expect(s.tasks[0]!.state).toBe("COMPLETED");
     const log = executions(dir, "long");
     // Two starts of the same SLURM job (restart count 0 then 1), one completion.
@@ -140,7 +140,7 @@ describe.skipIf(missing !== null)("SLURM executor on a real one-node cluster", (
     await waitFor(
       "quick done and slow started",
       () => status(dir, "quick") === "done" && executions(dir, "slow").length > 0,
-      60_000,
+      180_000,
     );
     await expect(submitStudy(dir, runs, opts)).rejects.toThrow(/still queued or running/);
 

@@ -170,17 +170,17 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     await waitFor(
       "a pre-finetune checkpoint",
       () => existsSync(ckpt) && readdirSync(ckpt).length > 0,
-      120_000,
+      300_000,
     );
     await scontrolRequeue(`${l0.job_id}_0`);
     await waitFor(
       "the instruction-tuned run to start",
       () => state(out, instA).status === "running",
-      120_000,
+      300_000,
     );
     await scancel([`${l0.job_id}_1`]);
 
-    let s = await waitForJobs(out, 240_000);
+    let s = await waitForJobs(out, 400_000);
     const byTask = new Map(s.tasks.map((t) => [`${t.key}_${t.task}`, t.state]));
     expect(Object.fromEntries(byTask)).toEqual({
       L0_0: "COMPLETED",
@@ -222,7 +222,7 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     expect(again.code, again.err).toBe(0);
     const second = (await readJobs(out))!.submissions[1]!.jobs;
     expect(second.map((j) => j.tasks)).toEqual([[[instA]]]);
-    s = await waitForJobs(out, 120_000);
+    s = await waitForJobs(out, 300_000);
     expect(s.tasks.at(-1)!.state).toBe("COMPLETED");
 
     const final = JSON.parse((await cli(["status", out, "--json"])).out);
