@@ -3,3 +3,4 @@ export { EngineError, isEngineError, USER_ERROR_CODES, type EngineErrorCode } fr
 export type { EngineEvent, ProgressEvent, RunOutputs, RunResult } from "./events.js";
 export { makeTinyModel, type TinyModelInfo, type TinyModelOptions } from "./tiny.js";
 export { RunSpec, TrainSpec, EvalSpec, LoraSpec, type RunSpecInput } from "./spec.js";
+export { runDistributed, torchrunArgs, type DistributedRunOptions } from "./launch.js";

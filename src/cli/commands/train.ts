@@ -4,6 +4,7 @@ import {
   EngineWorker,
   formatSpecIssues,
   RunSpec,
+  runDistributed,
   type EngineEvent,
   type RunResult,
 } from "../../engine/index.js";
@@ -29,13 +30,20 @@ export function registerTrainCommand(program: Command): void {
       ] as const),
     )
     .option("--timeout <seconds>", "stop the run after this long")
+    .option(
+      "--nproc <n>",
+      "data-parallel processes through torchrun (one per GPU; gloo on the CPU); docs/engine.md, Multi-GPU",
+    )
     .option("--json", "print the run result as one JSON document")
     .action(async (opts) => {
       const raw = await readJsonFile(opts.spec);
       const parsed = RunSpec.safeParse(raw);
       if (!parsed.success) throw new UserError(`${opts.spec}: ${formatSpecIssues(parsed.error)}`);
       const timeoutMs = opts.timeout === undefined ? undefined : seconds(opts.timeout) * 1000;
-      const result = await trainWithProgress(parsed.data, opts.device, timeoutMs);
+      const result =
+        opts.nproc === undefined
+          ? await trainWithProgress(parsed.data, opts.device, timeoutMs)
+          : await trainDistributed(parsed.data, processes(opts.nproc), opts.device, timeoutMs);
       if (opts.json) printJson(result);
       else printSummary(result);
     });
@@ -58,6 +66,32 @@ async function trainWithProgress(
     process.off("SIGINT", onSigint);
     bar.stop();
     await worker.shutdown();
+  }
+}
+
+/** The same run through torchrun: `nproc` processes, progress from rank 0. */
+async function trainDistributed(
+  spec: RunSpec,
+  nproc: number,
+  device: "auto" | "cpu" | "cuda" | undefined,
+  timeoutMs: number | undefined,
+): Promise<RunResult> {
+  const bar = new ProgressDisplay();
+  info(`starting ${nproc} engine processes with torchrun...`);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    return await runDistributed(spec, {
+      nproc,
+      device,
+      timeoutMs,
+      signal: abort.signal,
+      onEvent: (e) => bar.update(e),
+    });
+  } finally {
+    process.off("SIGINT", onSigint);
+    bar.stop();
   }
 }
 
@@ -124,6 +158,13 @@ function printSummary(result: RunResult): void {
   for (const [name, path] of Object.entries(result.outputs)) lines.push(`  ${name}: ${path}`);
   if (s.timings) lines.push(`  ${s.timings.total_s.toFixed(1)} s in all`);
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+function processes(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`--nproc ${text}: expected a whole number of processes, at least 1`);
+  return n;
 }
 
 function seconds(text: string): number {

@@ -1,0 +1,169 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { createInterface } from "node:readline";
+import { engineDir, venvPython } from "../util/paths.js";
+import { EngineError } from "./errors.js";
+import type { EngineEvent, RunResult } from "./events.js";
+import { RunSpec, type RunSpecInput } from "./spec.js";
+import { formatSpecIssues } from "./worker.js";
+
+export interface DistributedRunOptions {
+  /** Processes on this machine: one per GPU (NCCL), or CPU processes (gloo) for a spec on the CPU. */
+  nproc: number;
+  /** Default device for a spec that says "auto". */
+  device?: "auto" | "cpu" | "cuda";
+  /** Rank 0's events: progress, log, warning, checkpoint, done, error. */
+  onEvent?: (e: EngineEvent) => void;
+  /** Stop the run after this long (SIGTERM to torchrun, SIGKILL after a grace period): code "timeout". */
+  timeoutMs?: number;
+  /** Aborting stops the run as Ctrl-C would: code "interrupted". */
+  signal?: AbortSignal;
+  python?: string;
+  env?: Record<string, string>;
+}
+
+const STDERR_TAIL_LINES = 40;
+const KILL_GRACE_MS = 15_000;
+
+/**
+ * The torchrun command line (after the Python executable) for one data-parallel run on this machine.
+ * torchrun is started as `python -m torch.distributed.run`, so it is the venv's own torchrun.
+ */
+export function torchrunArgs(specFile: string, nproc: number, device?: "auto" | "cpu" | "cuda"): string[] {
+  return [
+    "-m",
+    "torch.distributed.run",
+    "--standalone",
+    `--nproc_per_node=${nproc}`,
+    "-m",
+    "quicklearn_engine.launch",
+    "--spec",
+    specFile,
+    ...(device ? ["--device", device] : []),
+  ];
+}
+
+/**
+ * One run trained by `nproc` data-parallel processes (DDP, docs/engine.md "Multi-GPU"), without the
+ * JSON-lines worker: torchrun starts `python -m quicklearn_engine.launch` per process and rank 0 reports.
+ */
+export async function runDistributed(spec: RunSpecInput, opts: DistributedRunOptions): Promise<RunResult> {
+  if (!Number.isInteger(opts.nproc) || opts.nproc < 1) {
+    throw new EngineError("bad_request", `nproc ${opts.nproc}: expected a whole number of processes >= 1`);
+  }
+  const parsed = RunSpec.safeParse(spec);
+  if (!parsed.success) throw new EngineError("bad_spec", formatSpecIssues(parsed.error));
+  const python = opts.python ?? venvPython();
+  if (!existsSync(python)) {
+    throw new EngineError(
+      "python_not_found",
+      `the engine's Python environment is missing (${python})`,
+      "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), "quicklearn-launch-"));
+  try {
+    const specFile = join(dir, "spec.json");
+    await writeFile(specFile, JSON.stringify(parsed.data));
+    return await spawnTorchrun(python, torchrunArgs(specFile, opts.nproc, opts.device), opts);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptions): Promise<RunResult> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    PYTHONUNBUFFERED: "1",
+    ...opts.env,
+  };
+  const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const stderrTail: string[] = [];
+  let last: EngineEvent | null = null;
+  let rankError: RankError | null = null;
+  let stoppedBy: "timeout" | "interrupted" | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    rankError ??= parseRankError(line);
+    if (process.env.QUICKLEARN_ENGINE_VERBOSE) process.stderr.write(`[engine] ${line}\n`);
+  });
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => {
+    if (!line.trim()) return;
+    let event: EngineEvent;
+    try {
+      event = JSON.parse(line) as EngineEvent;
+    } catch {
+      event = { type: "log", message: line };
+    }
+    if (event.type === "done" || event.type === "error") last = event;
+    opts.onEvent?.(event);
+  });
+
+  // torchrun passes SIGTERM on to every rank; each stops cleanly and rank 0 reports "interrupted".
+  const stop = (why: "timeout" | "interrupted") => {
+    if (child.exitCode !== null || stoppedBy) return;
+    stoppedBy = why;
+    child.kill("SIGTERM");
+    killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+  };
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), opts.timeoutMs);
+  const onAbort = () => stop("interrupted");
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  return new Promise<RunResult>((resolve, reject) => {
+    child.once("error", (e) =>
+      reject(new EngineError("worker_start_failed", `cannot start ${python}: ${e.message}`)),
+    );
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      const end = last as EngineEvent | null;
+      const other = rankError as RankError | null;
+      if (stoppedBy === "timeout") {
+        reject(new EngineError("timeout", `run stopped after its time limit of ${(opts.timeoutMs ?? 0) / 1000} s`));
+      } else if (end?.type === "done" && code === 0) {
+        resolve({ run_id: end.run_id, outputs: end.outputs, stats: end.stats });
+      } else if (end?.type === "error" && !(end.code === "interrupted" && stoppedBy === null)) {
+        // (An "interrupted" we did not ask for is torchrun stopping rank 0 because another rank failed.)
+        reject(new EngineError(end.code, end.message, undefined, end.traceback));
+      } else if (other && stoppedBy === null) {
+        reject(new EngineError(other.code, `rank ${other.rank}: ${other.message}`));
+      } else {
+        const tail = stderrTail.filter((l) => l.trim()).slice(-8);
+        reject(
+          new EngineError(
+            stoppedBy === "interrupted" ? "interrupted" : "worker_exited",
+            `torchrun exited (${signal ? `signal ${signal}` : `code ${code}`}) before the run finished` +
+              (tail.length ? `; last stderr lines:\n  ${tail.join("\n  ")}` : ""),
+          ),
+        );
+      }
+    });
+  });
+}
+
+interface RankError {
+  rank: number;
+  code: string;
+  message: string;
+}
+
+/** A non-zero rank's failure, as engine/quicklearn_engine/launch.py prints it on stderr. */
+function parseRankError(line: string): RankError | null {
+  const m = /^\[rank (\d+)\] error (\{.*\})$/.exec(line);
+  if (!m) return null;
+  try {
+    const body = JSON.parse(m[2]!) as { code?: unknown; message?: unknown };
+    return { rank: Number(m[1]), code: String(body.code ?? "internal"), message: String(body.message ?? "") };
+  } catch {
+    return null;
+  }
+}
