@@ -1,5 +1,6 @@
 """Generation: greedy by default, batched by length, predictions returned in input order."""
 
+import os
 import time
 from typing import Callable
 
@@ -32,6 +33,46 @@ def prompt_batch(batch: list[Example], pad_id: int, is_seq2seq: bool, device: to
     }
 
 
+def static_cache_default() -> bool:
+    """QUICKLEARN_STATIC_CACHE=1: decode with a preallocated (static) KV cache. Off by default: it only pays
+    with torch.compile / CUDA graphs (unmeasured here, issue 5); without them every step attends over the
+    whole preallocated length. Outputs are the same greedy tokens either way."""
+    return os.environ.get("QUICKLEARN_STATIC_CACHE") == "1"
+
+
+@torch.no_grad()
+def generate_batch_ids(
+    model: torch.nn.Module,
+    batch: list[Example],
+    pad_id: int,
+    eos_id: int,
+    is_seq2seq: bool,
+    placement: Placement,
+    max_new_tokens: int,
+    num_beams: int,
+    static_cache: bool | None = None,
+) -> list[list[int]]:
+    """Generated token ids per prompt of the batch (the prompt cut off for causal LMs).
+
+    Hugging Face's generate runs a seq2seq encoder once per batch and reuses its states at every step."""
+    inputs = prompt_batch(batch, pad_id, is_seq2seq, placement.device)
+    static = static_cache_default() if static_cache is None else static_cache
+    extra = {"cache_implementation": "static"} if static else {}
+    with placement.autocast():
+        out = model.generate(
+            **inputs,
+            max_new_tokens=max_new_tokens,
+            num_beams=num_beams,
+            do_sample=False,
+            pad_token_id=pad_id,
+            eos_token_id=eos_id,
+            **extra,
+        )
+    if not is_seq2seq:
+        out = out[:, inputs["input_ids"].shape[1] :]  # strip the prompt
+    return out.tolist()
+
+
 @torch.no_grad()
 def generate(
     model: torch.nn.Module,
@@ -51,18 +92,10 @@ def generate(
     started = last_emit = time.perf_counter()
     done = 0
     for n, batch in enumerate(batches, 1):
-        inputs = prompt_batch(batch, tokenizer.pad_token_id, is_seq2seq, placement.device)
-        with placement.autocast():
-            out = model.generate(
-                **inputs,
-                max_new_tokens=max_new_tokens,
-                num_beams=num_beams,
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id,
-                eos_token_id=tokenizer.eos_token_id,
-            )
-        if not is_seq2seq:
-            out = out[:, inputs["input_ids"].shape[1] :]  # strip the prompt
+        out = generate_batch_ids(
+            model, batch, tokenizer.pad_token_id, tokenizer.eos_token_id, is_seq2seq, placement,
+            max_new_tokens, num_beams,
+        )  # fmt: skip
         texts = tokenizer.batch_decode(out, skip_special_tokens=True)
         for ex, text in zip(batch, texts, strict=False):
             predictions[ex.index] = text.strip()

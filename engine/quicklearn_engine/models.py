@@ -77,7 +77,9 @@ def _architecture(source: str, field_name: str):
     )
 
 
-def load_model(model_ref: str, init_from: str | None, device: torch.device) -> LoadedModel:
+def load_model(
+    model_ref: str, init_from: str | None, device: torch.device, keep_pristine: bool = True
+) -> LoadedModel:
     """Load the base model (or the folder a previous run saved, when init_from is set) in fp32 on `device`."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -103,10 +105,14 @@ def load_model(model_ref: str, init_from: str | None, device: torch.device) -> L
             "unknown_architecture", f"{field_name}: the tokenizer of {source!r} has no eos token"
         )
     model.to(device)
+    if os.environ.get("QUICKLEARN_COMPILE") == "1":
+        # Opt-in torch.compile (issue 5), in place so the module, its state_dict and restore stay the same;
+        # dynamic shapes because every micro-batch has its own length. Unmeasured on GPU so far: off by default.
+        model.compile(dynamic=True)
     pin = device.type == "cuda"
     # The pristine copy lives on the CPU (pinned on CUDA for a fast host-to-device restore).
     pristine = {}
-    for k, v in model.state_dict().items():
+    for k, v in model.state_dict().items() if keep_pristine else ():
         copy = v.detach().to("cpu", copy=True)
         pristine[k] = copy.pin_memory() if pin else copy
     return LoadedModel(
@@ -124,8 +130,11 @@ def load_model(model_ref: str, init_from: str | None, device: torch.device) -> L
 class ModelCache:
     """Holds the one base model of this worker; a run on another model replaces it."""
 
-    def __init__(self):
+    def __init__(self, keep_pristine: bool = True):
         self.current: LoadedModel | None = None
+        # False for a process that serves one run (launch.py): no host copy of the weights (on a node with
+        # 8 torchrun processes and a 3B model that would be 8 pinned copies of 12 GB).
+        self.keep_pristine = keep_pristine
 
     def get(self, model_ref: str, init_from: str | None, device: torch.device) -> tuple[LoadedModel, dict]:
         """The model ready for a run, plus timings: {"load_s"} on first use, {"restore_s"} after."""
@@ -136,6 +145,8 @@ class ModelCache:
         if cur is not None and cur.key == key:
             started = time.perf_counter()
             if cur.dirty:
+                if not self.keep_pristine:
+                    raise EngineError("internal", "this model cache keeps no pristine weights to restore")
                 restore(cur)
             return cur, {"load_s": 0.0, "restore_s": time.perf_counter() - started, "reused": True}
         self.current = None
@@ -143,7 +154,7 @@ class ModelCache:
             del cur
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-        loaded = load_model(model_ref, init_from, device)
+        loaded = load_model(model_ref, init_from, device, self.keep_pristine)
         self.current = loaded
         return loaded, {"load_s": loaded.load_s, "restore_s": 0.0, "reused": False}
 

@@ -12,6 +12,7 @@ import torch
 from . import __version__
 from .data import encode, read_rows
 from .device import resolve_placement
+from .distributed import Parallel, Single, reindexed
 from .fsutil import atomic_dir, remove_stale_temps, write_json_atomic, write_jsonl_atomic
 from .generate import generate
 from .models import ModelCache
@@ -40,16 +41,27 @@ def library_versions() -> dict:
     return v
 
 
-def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phases=("train", "eval")) -> dict:
-    """Run the spec; returns the `done` event's body ({"outputs", "stats"})."""
+def execute(
+    spec: RunSpec,
+    cache: ModelCache,
+    emit: Callable[[dict], None],
+    phases=("train", "eval"),
+    par: Single | None = None,
+) -> dict:
+    """Run the spec; returns the `done` event's body ({"outputs", "stats"}).
+
+    `par`: this process's place in a data-parallel run (distributed.py); only rank 0 writes files.
+    """
     t0 = time.perf_counter()
+    par = par or Single()
     placement = resolve_placement(spec.device, spec.precision)
     out = Path(spec.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(out)
-    # Outputs of an earlier attempt go first, so that a run killed now leaves no stale predictions behind.
-    for name in OUTPUT_FILES:
-        (out / name).unlink(missing_ok=True)
+    if par.is_main:
+        remove_stale_temps(out)
+        # Outputs of an earlier attempt go first, so that a run killed now leaves no stale predictions.
+        for name in OUTPUT_FILES:
+            (out / name).unlink(missing_ok=True)
     if placement.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
@@ -69,6 +81,8 @@ def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phas
         "model_reused": timing["reused"],
         "versions": library_versions(),
     }
+    if isinstance(par, Parallel):
+        stats["distributed"] = {"world_size": par.world_size, "backend": par.backend}
     outputs: dict = {}
     model = loaded.model
     do_train = spec.train is not None and "train" in phases
@@ -90,14 +104,16 @@ def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phas
             _warn_truncation(emit, "train", trunc.as_dict()["total"])
             loaded.dirty = True
             result = train(
-                model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint", emit
-            )
+                model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint", emit,
+                par,
+            )  # fmt: skip
             model = result.model
             timings.update(
                 train_setup_s=result.setup_s, train_s=result.train_s, checkpoint_s=result.checkpoint_s
             )
             t = time.perf_counter()
-            write_jsonl_atomic(out / "train_log.jsonl", result.log)
+            if par.is_main:
+                write_jsonl_atomic(out / "train_log.jsonl", result.log)
             timings["write_train_log_s"] = time.perf_counter() - t
             outputs["train_log"] = str(out / "train_log.jsonl")
             stats["train"] = {
@@ -123,23 +139,25 @@ def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phas
             timings["encode_eval_s"] = time.perf_counter() - t
             _warn_truncation(emit, "eval", trunc.as_dict()["total"])
             t = time.perf_counter()
-            predictions = generate(
-                model, tokenizer, examples, is_seq2seq, placement,
+            # Each process generates for its share of the rows (every one holds the whole model).
+            predictions = par.gather(generate(
+                model, tokenizer, reindexed(par.shard(examples)), is_seq2seq, placement,
                 spec.eval.max_new_tokens, spec.eval.num_beams, spec.eval.batch_size, emit,
-            )  # fmt: skip
+            ))  # fmt: skip
             timings["generate_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            write_jsonl_atomic(
-                out / "predictions.jsonl",
-                (
-                    {"id": e.id, "task": e.task, "prediction": p}
-                    for e, p in zip(examples, predictions, strict=False)
-                ),
-            )
+            if par.is_main:
+                write_jsonl_atomic(
+                    out / "predictions.jsonl",
+                    (
+                        {"id": e.id, "task": e.task, "prediction": p}
+                        for e, p in zip(examples, predictions, strict=False)
+                    ),
+                )
             timings["write_predictions_s"] = time.perf_counter() - t
             outputs["predictions"] = str(out / "predictions.jsonl")
             stats["eval"] = {"examples": len(examples), "truncation": trunc.as_dict()}
-        if spec.save_model:
+        if spec.save_model and par.is_main:
             t = time.perf_counter()
             _save_model(
                 model, tokenizer, out / "model", spec.train is not None and spec.train.lora is not None
@@ -150,7 +168,8 @@ def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phas
         if model is not loaded.model:
             # Drop the LoRA layers so the base model is plain again for the next run's restore.
             model.unload()
-    shutil.rmtree(out / "checkpoint", ignore_errors=True)
+    if par.is_main:
+        shutil.rmtree(out / "checkpoint", ignore_errors=True)
 
     timings["total_s"] = time.perf_counter() - t0
     # Per-run overhead: everything but loading from disk, the training steps and generation themselves
@@ -164,7 +183,8 @@ def execute(spec: RunSpec, cache: ModelCache, emit: Callable[[dict], None], phas
         if placement.device.type == "cuda"
         else None,
     }
-    write_json_atomic(out / "stats.json", stats)
+    if par.is_main:
+        write_json_atomic(out / "stats.json", stats)
     outputs["stats"] = str(out / "stats.json")
     return {"outputs": outputs, "stats": stats}
 

@@ -23,3 +23,4 @@ export {
 } from "./plan.js";
 export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
 export { planSummary, DEFAULT_SAMPLES_PER_S } from "./summary.js";
+export { readMeasuredThroughput, DEFAULT_BENCH_FILE, type MeasuredThroughput } from "./throughput.js";

@@ -1,4 +1,5 @@
 import type { Plan } from "./plan.js";
+import type { MeasuredThroughput } from "./throughput.js";
 
 /**
  * Training throughput assumed for the cost estimate when the user gives no `--samples-per-s`: training
@@ -16,9 +17,17 @@ export interface CostEstimate {
   gpu_hours: number;
 }
 
-export function estimateCost(plan: Plan, samplesPerS = DEFAULT_SAMPLES_PER_S): CostEstimate {
+/** GPU-hours; with a measured generation rate (prompts/s) it replaces the GENERATION_COST_FACTOR guess. */
+export function estimateCost(
+  plan: Plan,
+  samplesPerS = DEFAULT_SAMPLES_PER_S,
+  genPerS?: number,
+): CostEstimate {
   const train = plan.totals.train_sample_passes / samplesPerS / 3600;
-  const evalH = (plan.totals.eval_instances * GENERATION_COST_FACTOR) / samplesPerS / 3600;
+  const evalH =
+    genPerS === undefined
+      ? (plan.totals.eval_instances * GENERATION_COST_FACTOR) / samplesPerS / 3600
+      : plan.totals.eval_instances / genPerS / 3600;
   return {
     samples_per_s: samplesPerS,
     train_gpu_hours: train,
@@ -28,7 +37,7 @@ export function estimateCost(plan: Plan, samplesPerS = DEFAULT_SAMPLES_PER_S): C
 }
 
 /** The human `quicklearn plan` output: the grid (arm x setting x budget) with counts and volumes, then the cost. */
-export function planSummary(plan: Plan, samplesPerS?: number): string {
+export function planSummary(plan: Plan, samplesPerS?: number, measured?: MeasuredThroughput | null): string {
   const rows = new Map<
     string,
     { arm: string; setting: string; budget: string; runs: number; passes: number; tokens: number }
@@ -61,7 +70,16 @@ export function planSummary(plan: Plan, samplesPerS?: number): string {
   ]);
   const t = plan.totals;
   body.push(["total", "", "", "", fmt(t.runs), fmt(t.train_sample_passes), human(t.source_tokens)]);
-  const cost = estimateCost(plan, samplesPerS);
+  // --samples-per-s wins; else the engine's measured figures (bench file); else the stated assumption.
+  const useMeasured = samplesPerS === undefined && measured ? measured : undefined;
+  const cost = useMeasured
+    ? estimateCost(plan, useMeasured.samples_per_s, useMeasured.gen_prompts_per_s)
+    : estimateCost(plan, samplesPerS);
+  const basis = useMeasured
+    ? ` (${useMeasured.source}; generation at ${useMeasured.gen_prompts_per_s} prompts/s)`
+    : samplesPerS === undefined
+      ? " (assumed; set --samples-per-s to your measured figure)"
+      : "";
   const lines = [
     `study ${plan.study.name}${plan.preset ? ` (preset ${plan.preset})` : ""}: ${plan.arms.length} arms, ${t.runs} runs`,
     "",
@@ -70,7 +88,7 @@ export function planSummary(plan: Plan, samplesPerS?: number): string {
     `runs by setting: stl ${t.by_setting.stl}, mtl ${t.by_setting.mtl}, prefinetune ${t.by_setting.prefinetune}, eval ${t.by_setting.eval}`,
     `training: ${fmt(t.train_sample_passes)} sample passes, ~${human(t.source_tokens)} source tokens; evaluation: ${fmt(t.eval_instances)} generated instances`,
     `cost: ~${cost.gpu_hours.toFixed(1)} GPU-hours (${cost.train_gpu_hours.toFixed(1)} training + ${cost.eval_gpu_hours.toFixed(1)} generation) at ${cost.samples_per_s} samples/s per GPU` +
-      (samplesPerS === undefined ? " (assumed; set --samples-per-s to your measured figure)" : ""),
+      basis,
   ];
   if (t.estimated)
     lines.push(
