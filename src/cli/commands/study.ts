@@ -21,6 +21,7 @@ import {
   planSummary,
   PRESETS,
   presetText,
+  readMeasuredThroughput,
   studyContext,
   type LoadedStudy,
 } from "../../study/index.js";
@@ -63,13 +64,18 @@ export function registerStudyCommands(program: Command): void {
     .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
     .option("--superni <dir>", "SuperNI checkout, for exact task lists and sizes (else the thesis's figures)")
     .option("--samples-per-s <n>", "training samples/s per GPU for the cost estimate", parsePositive)
+    .option("--bench <file>", "engine figures for the cost estimate: a `quicklearn_engine.bench --out` JSON")
     .option("--json", "print the plan as one JSON document")
     .action(async (file, opts) => {
       const study = await loadStudyArg(file, opts.preset, process.cwd());
       const context = await studyContext(study, { superni: opts.superni, preset: opts.preset ?? null });
       const plan = planStudy(study.spec, context.plan);
       if (opts.json) printJson(planJson(plan));
-      else process.stdout.write(planSummary(plan, opts.samplesPerS) + "\n");
+      else {
+        // Measured GPU figures (the bench file) unless the user gives --samples-per-s.
+        const measured = opts.samplesPerS === undefined ? await readMeasuredThroughput(opts.bench) : null;
+        process.stdout.write(planSummary(plan, opts.samplesPerS, measured) + "\n");
+      }
     });
 
   program
