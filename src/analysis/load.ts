@@ -52,7 +52,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
   if (!existsSync(planPath)) {
     throw new UserError(
       `${dir}: not a study directory (no plan.json)`,
-      "give the folder `quicklearn study run` wrote",
+      "give the folder that `quicklearn run --out DIR` wrote",
     );
   }
   const plan = parseWith(PlanSchema, await readJsonFile(planPath), planPath);
