@@ -68,47 +68,60 @@ describe("the demo study", () => {
 describe.skipIf(!haveEngine)("quicklearn demo --quick", () => {
   let first: DemoJson;
 
-  it("runs the shortened demo end to end and summarises it from the analysis", { timeout: 600_000 }, async () => {
-    const out = join(dir, "demo");
-    const r = await cli("demo", "--quick", "--out", out, "--json");
-    expect(r.code, r.stderr).toBe(0);
-    first = JSON.parse(r.stdout) as DemoJson;
-    expect(first.runs.failed).toBe(0);
-    expect(first.runs.done).toBe(first.runs.total);
-    expect(r.stderr).toMatch(/\[1\/3\][\s\S]*\[2\/3\][\s\S]*\[3\/3\]/);
+  it(
+    "runs the shortened demo end to end and summarises it from the analysis",
+    { timeout: 600_000 },
+    async () => {
+      const out = join(dir, "demo");
+      const r = await cli("demo", "--quick", "--out", out, "--json");
+      expect(r.code, r.stderr).toBe(0);
+      first = JSON.parse(r.stdout) as DemoJson;
+      expect(first.runs.failed).toBe(0);
+      expect(first.runs.done).toBe(first.runs.total);
+      expect(r.stderr).toMatch(/\[1\/3\][\s\S]*\[2\/3\][\s\S]*\[3\/3\]/);
 
-    const html = await readFile(first.report.html, "utf8");
-    expect(html).toContain("<svg");
-    expect(html).toContain("task970_sherliic_causal_relationship");
-    expect(existsSync(first.report.md)).toBe(true);
+      const html = await readFile(first.report.html, "utf8");
+      expect(html).toContain("<svg");
+      expect(html).toContain("task970_sherliic_causal_relationship");
+      expect(existsSync(first.report.md)).toBe(true);
 
-    const conds = new Set(first.overall.map((o) => `${o.arm}/${o.setting}/${o.budget}`));
-    for (const c of ["inst/stl/10", "inst/stl/20", "inst/stl/50", "inst/mtl/50", "B1/stl/20", "B1/mtl/20"])
-      expect(conds).toContain(c);
-    for (const c of ["B2/stl/50", "B2/mtl/50", "B3/stl/all", "zero-shot/eval/null"]) expect(conds).toContain(c);
-    // The tiny model learns at least the yes/no label format of the classification tasks.
-    const b3 = first.overall.find((o) => o.arm === "B3")!;
-    expect(b3.rougeL).toBeGreaterThan(10);
+      const conds = new Set(first.overall.map((o) => `${o.arm}/${o.setting}/${o.budget}`));
+      for (const c of ["inst/stl/10", "inst/stl/20", "inst/stl/50", "inst/mtl/50", "B1/stl/20", "B1/mtl/20"])
+        expect(conds).toContain(c);
+      for (const c of ["B2/stl/50", "B2/mtl/50", "B3/stl/all", "zero-shot/eval/null"])
+        expect(conds).toContain(c);
+      // The tiny model learns at least the yes/no label format of the classification tasks.
+      const b3 = first.overall.find((o) => o.arm === "B3")!;
+      expect(b3.rougeL).toBeGreaterThan(10);
 
-    expect(first.summary).toHaveLength(3);
-    const inst10 = first.overall.find((o) => o.arm === "inst" && o.setting === "stl" && o.budget === "10")!;
-    expect(first.summary[0]).toContain(`inst 10/task ${inst10.rougeL.toFixed(1)} [${inst10.ci[0].toFixed(1)},`);
-    expect(first.summary[1]).toMatch(/^MTL ROUGE-L .*zero-shot \(no fine-tuning\)/);
-    expect(first.summary[2]).toMatch(new RegExp(`^Matching budget \\(\\d+ of ${first.matching.length} supported`));
-  });
+      expect(first.summary).toHaveLength(3);
+      const inst10 = first.overall.find((o) => o.arm === "inst" && o.setting === "stl" && o.budget === "10")!;
+      expect(first.summary[0]).toContain(
+        `inst 10/task ${inst10.rougeL.toFixed(1)} [${inst10.ci[0].toFixed(1)},`,
+      );
+      expect(first.summary[1]).toMatch(/^MTL ROUGE-L .*zero-shot \(no fine-tuning\)/);
+      expect(first.summary[2]).toMatch(
+        new RegExp(`^Matching budget \\(\\d+ of ${first.matching.length} supported`),
+      );
+    },
+  );
 
-  it("resumes: a second start redoes nothing and clears a killed base-model attempt", { timeout: 120_000 }, async () => {
-    const out = join(dir, "demo");
-    const model = join(out, "base-model", "model.safetensors");
-    const before = statSync(model).mtimeMs;
-    await mkdir(join(out, ".base-model.tmp-killed"));
-    const r = await cli("demo", "--quick", "--out", out, "--json");
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("already there (resuming)");
-    const second = JSON.parse(r.stdout) as DemoJson;
-    expect(r.stderr).toContain(`${second.runs.total}/${second.runs.total} runs done at start`);
-    expect(statSync(model).mtimeMs).toBe(before);
-    expect(existsSync(join(out, ".base-model.tmp-killed"))).toBe(false);
-    expect(second.summary).toEqual(first.summary);
-  });
+  it(
+    "resumes: a second start redoes nothing and clears a killed base-model attempt",
+    { timeout: 120_000 },
+    async () => {
+      const out = join(dir, "demo");
+      const model = join(out, "base-model", "model.safetensors");
+      const before = statSync(model).mtimeMs;
+      await mkdir(join(out, ".base-model.tmp-killed"));
+      const r = await cli("demo", "--quick", "--out", out, "--json");
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("already there (resuming)");
+      const second = JSON.parse(r.stdout) as DemoJson;
+      expect(r.stderr).toContain(`${second.runs.total}/${second.runs.total} runs done at start`);
+      expect(statSync(model).mtimeMs).toBe(before);
+      expect(existsSync(join(out, ".base-model.tmp-killed"))).toBe(false);
+      expect(second.summary).toEqual(first.summary);
+    },
+  );
 });
