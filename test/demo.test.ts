@@ -7,12 +7,12 @@ import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoStudy, QUICK_TASKS } from "../src/demo/index.js";
 import { planStudy, studyContext } from "../src/study/index.js";
 import { DEMO_SUPERNI } from "../src/demo/study.js";
 import { venvPython } from "../src/util/paths.js";
+import { runCli } from "./helpers/cli.js";
 
 const haveEngine = existsSync(venvPython());
 let dir: string;
@@ -24,19 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(["node", "quicklearn", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 interface DemoJson {
   out: string;
@@ -73,7 +60,7 @@ describe.skipIf(!haveEngine)("quicklearn demo --quick", () => {
     { timeout: 600_000 },
     async () => {
       const out = join(dir, "demo");
-      const r = await cli("demo", "--quick", "--out", out, "--json");
+      const r = await runCli(["demo", "--quick", "--out", out, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       first = JSON.parse(r.stdout) as DemoJson;
       expect(first.runs.failed).toBe(0);
@@ -114,7 +101,7 @@ describe.skipIf(!haveEngine)("quicklearn demo --quick", () => {
       const model = join(out, "base-model", "model.safetensors");
       const before = statSync(model).mtimeMs;
       await mkdir(join(out, ".base-model.tmp-killed"));
-      const r = await cli("demo", "--quick", "--out", out, "--json");
+      const r = await runCli(["demo", "--quick", "--out", out, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain("already there (resuming)");
       const second = JSON.parse(r.stdout) as DemoJson;

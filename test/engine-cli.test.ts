@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
 
 let dir: string;
 const saved = process.env.QUICKLEARN_TORCH_THREADS;
@@ -30,23 +30,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(["node", "quicklearn", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe("quicklearn model tiny + train", () => {
   it("makes a tiny T5, trains and evaluates it from a spec file, printing one JSON document", async () => {
     const model = join(dir, "t5");
-    const made = await cli(
+    const made = await runCli([
       "model",
       "tiny",
       "--arch",
@@ -58,7 +45,7 @@ describe("quicklearn model tiny + train", () => {
       "--vocab-size",
       "200",
       "--json",
-    );
+    ]);
     expect(made.code).toBe(0);
     expect(JSON.parse(made.stdout)).toMatchObject({ arch: "t5", out: model });
     for (const f of [
@@ -81,7 +68,7 @@ describe("quicklearn model tiny + train", () => {
       eval: { files: [data], max_new_tokens: 4 },
     };
     await writeFile(specFile, JSON.stringify(spec));
-    const run = await cli("train", "--spec", specFile, "--json");
+    const run = await runCli(["train", "--spec", specFile, "--json"]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.run_id).toBe("cli-run");
@@ -96,11 +83,11 @@ describe("quicklearn model tiny + train", () => {
       specFile,
       JSON.stringify({ run_id: "x", model: "m", output_dir: "o", eval: { files: ["a"], batch_size: 0 } }),
     );
-    const bad = await cli("train", "--spec", specFile);
+    const bad = await runCli(["train", "--spec", specFile]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.json: invalid run spec: eval\.batch_size/);
     expect(bad.stdout).toBe("");
-    const arch = await cli("model", "tiny", "--arch", "gpt9", "--out", join(dir, "x"));
+    const arch = await runCli(["model", "tiny", "--arch", "gpt9", "--out", join(dir, "x")]);
     expect(arch.code).toBe(2);
     expect(arch.stderr).toMatch(/gpt9/);
   });
@@ -115,7 +102,7 @@ describe("quicklearn model tiny + train", () => {
       eval: { files: [join(dir, "data", "train.jsonl")] },
     };
     await writeFile(specFile, JSON.stringify(spec));
-    const r = await cli("train", "--spec", specFile, "--json");
+    const r = await runCli(["train", "--spec", specFile, "--json"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/quicklearn: error: model: model folder .*nope.* does not exist/);
     expect(r.stdout).toBe("");

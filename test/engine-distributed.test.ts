@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel, torchrunArgs } from "../src/engine/index.js";
+import { runCli } from "./helpers/cli.js";
 
 let dir: string;
 let model: string;
@@ -36,19 +36,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(["node", "quicklearn", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe("quicklearn train --nproc", () => {
   it("builds the venv's torchrun command line", () => {
     expect(torchrunArgs("s.json", 4, "cuda")).toEqual([
@@ -75,7 +62,7 @@ describe("quicklearn train --nproc", () => {
       eval: { files: [data], max_new_tokens: 4 },
     };
     await writeFile(specFile, JSON.stringify(spec));
-    const run = await cli("train", "--spec", specFile, "--nproc", "2", "--device", "cpu", "--json");
+    const run = await runCli(["train", "--spec", specFile, "--nproc", "2", "--device", "cpu", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.run_id).toBe("ddp-run");
@@ -96,10 +83,10 @@ describe("quicklearn train --nproc", () => {
       eval: { files: [data] },
     };
     await writeFile(specFile, JSON.stringify(spec));
-    const bad = await cli("train", "--spec", specFile, "--nproc", "0");
+    const bad = await runCli(["train", "--spec", specFile, "--nproc", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--nproc 0: expected a whole number/);
-    const missing = await cli("train", "--spec", specFile, "--nproc", "2", "--device", "cpu", "--json");
+    const missing = await runCli(["train", "--spec", specFile, "--nproc", "2", "--device", "cpu", "--json"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/model: model folder .*nope.* does not exist/);
     expect(missing.stdout).toBe("");

@@ -1,22 +1,8 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
-  try {
-    const code = await main(["node", "quicklearn", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
 
 describe("quicklearn plan cost from measured engine figures (issue 5)", () => {
   it("uses a bench file's GPU figures; --samples-per-s still wins", async () => {
@@ -38,20 +24,20 @@ describe("quicklearn plan cost from measured engine figures (issue 5)", () => {
         meta: { date: "2026-12-01", model: "t5-xl-shape" },
       }),
     );
-    const measured = await run(["plan", "--preset", "thesis", "--bench", file]);
+    const measured = await runCli(["plan", "--preset", "thesis", "--bench", file]);
     expect(measured.code).toBe(0);
-    expect(measured.out).toMatch(
+    expect(measured.stdout).toMatch(
       /cost: ~[\d.]+ GPU-hours .* at 40 samples\/s per GPU \(measured: t5-xl-shape on NVIDIA H100 80GB HBM3, 2026-12-01; generation at 90 prompts\/s\)/,
     );
-    const given = await run(["plan", "--preset", "thesis", "--bench", file, "--samples-per-s", "10"]);
-    expect(given.out).toMatch(/at 10 samples\/s per GPU\n/);
+    const given = await runCli(["plan", "--preset", "thesis", "--bench", file, "--samples-per-s", "10"]);
+    expect(given.stdout).toMatch(/at 10 samples\/s per GPU\n/);
     const cpu = join(await mkdtemp(join(tmpdir(), "ql-plan-bench-")), "cpu.json");
     await writeFile(
       cpu,
       (await import("node:fs")).readFileSync(file, "utf8").replace("cuda: NVIDIA", "cpu: NVIDIA"),
     );
-    const refused = await run(["plan", "--preset", "thesis", "--bench", cpu]);
+    const refused = await runCli(["plan", "--preset", "thesis", "--bench", cpu]);
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/not a GPU/);
+    expect(refused.stderr).toMatch(/not a GPU/);
   });
 });

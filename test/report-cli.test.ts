@@ -2,23 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeThesisStudy } from "./fixtures/thesis-study.js";
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await main(["node", "quicklearn", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { runCli } from "./helpers/cli.js";
 
 describe("quicklearn report", () => {
   let dir: string;
@@ -34,7 +20,7 @@ describe("quicklearn report", () => {
   });
 
   it("--json prints exactly one JSON document with the contract's keys and writes STUDY/report.html", async () => {
-    const r = await run(["report", study, "--json", "--resamples", "200"]);
+    const r = await runCli(["report", study, "--json", "--resamples", "200"]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc).slice(0, 3)).toEqual(["overall", "matching", "groups"]);
@@ -58,7 +44,7 @@ describe("quicklearn report", () => {
 
   it("writes Markdown and CSV where asked and says where", async () => {
     const out = join(dir, "out");
-    const r = await run([
+    const r = await runCli([
       "report",
       study,
       "--out",
@@ -84,14 +70,14 @@ describe("quicklearn report", () => {
   });
 
   it("fails with one clear line on a folder that is not a study, writing nothing", async () => {
-    const r = await run(["report", join(dir, "nope"), "--out", join(dir, "x.html")]);
+    const r = await runCli(["report", join(dir, "nope"), "--out", join(dir, "x.html")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^quicklearn: error: .*nope: not a study directory \(no plan.json\)\n/);
     expect(existsSync(join(dir, "x.html"))).toBe(false);
   });
 
   it("rejects a bad --resamples", async () => {
-    const r = await run(["report", study, "--resamples", "0"]);
+    const r = await runCli(["report", study, "--resamples", "0"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--resamples needs a whole number >= 1");
   });

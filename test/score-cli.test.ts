@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../src/util/paths.js";
+import { runCli } from "./helpers/cli.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -14,19 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(["node", "quicklearn", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 async function file(name: string, lines: unknown[]): Promise<string> {
   const path = join(dir, name);
@@ -43,7 +30,7 @@ const rows = [
 
 describe("quicklearn score", () => {
   it("--json prints one object with overall, overall_macro, tasks and categories in percent", async () => {
-    const r = await cli("score", await file("p.jsonl", rows), "--json");
+    const r = await runCli(["score", await file("p.jsonl", rows), "--json"]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(Object.keys(report)).toEqual(["overall", "overall_macro", "tasks", "categories"]);
@@ -64,7 +51,7 @@ describe("quicklearn score", () => {
   });
 
   it("--variant thesis removes articles in exact match and scores the first reference", async () => {
-    const r = await cli("score", await file("p.jsonl", rows), "--variant", "thesis", "--json");
+    const r = await runCli(["score", await file("p.jsonl", rows), "--variant", "thesis", "--json"]);
     const report = JSON.parse(r.stdout);
     expect(report.tasks.task2.exact_match).toBe(100);
     expect(report.tasks.task1.exact_match).toBe(50);
@@ -73,12 +60,14 @@ describe("quicklearn score", () => {
 
   it("prints a readable table; --per-task adds the tasks", async () => {
     const path = await file("p.jsonl", rows);
-    const plain = await cli("score", path);
+    const plain = await runCli(["score", path]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/overall \(mean over instances\)\s+33\.33/);
     expect(plain.stdout).toMatch(/Word Analogy/);
     expect(plain.stdout).not.toMatch(/task2/);
-    expect((await cli("score", path, "--per-task")).stdout).toMatch(/task2\s+0\.00\s+50\.00\s+50\.00\s+1/);
+    expect((await runCli(["score", path, "--per-task"])).stdout).toMatch(
+      /task2\s+0\.00\s+50\.00\s+50\.00\s+1/,
+    );
   });
 
   it.skipIf(!existsSync(join(SHARED, "tasks")))(
@@ -87,7 +76,7 @@ describe("quicklearn score", () => {
       const path = await file("s.jsonl", [
         { task: "task020_mctaco_span_based_question", id: "1", prediction: "no", references: ["No."] },
       ]);
-      const report = JSON.parse((await cli("score", path, "--json", "--superni", SHARED)).stdout);
+      const report = JSON.parse((await runCli(["score", path, "--json", "--superni", SHARED])).stdout);
       expect(Object.keys(report.categories)).toEqual(["Answerability Classification"]);
     },
   );
@@ -106,15 +95,15 @@ describe("quicklearn score", () => {
       /:2: duplicate instance/,
     ],
   ])("rejects %s: names the line, exits non-zero, prints no figures", async (_what, bad, message) => {
-    const r = await cli("score", await file("p.jsonl", [rows[0], ...bad]), "--json");
+    const r = await runCli(["score", await file("p.jsonl", [rows[0], ...bad]), "--json"]);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
   });
 
   it("rejects a bad --variant and an empty file", async () => {
-    expect((await cli("score", await file("p.jsonl", rows), "--variant", "rouge")).code).not.toBe(0);
-    const empty = await cli("score", await file("e.jsonl", []));
+    expect((await runCli(["score", await file("p.jsonl", rows), "--variant", "rouge"])).code).not.toBe(0);
+    const empty = await runCli(["score", await file("e.jsonl", [])]);
     expect(empty.code).not.toBe(0);
     expect(empty.stderr).toMatch(/no predictions/);
   });

@@ -8,6 +8,7 @@ import { scancel, scontrolRequeue } from "../src/runner/slurm/commands.js";
 import { readJobs } from "../src/runner/slurm/store.js";
 import { engineDir, projectRoot, venvPython } from "../src/util/paths.js";
 import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
+import { tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * A tiny study through `quicklearn run --executor slurm` on a real one-node SLURM, with the real engine on
@@ -26,20 +27,10 @@ const missing =
   (existsSync(SUPERNI) ? null : "../shared/superni is missing");
 if (missing) console.warn(`skipping test/slurm-study.test.ts: ${missing}`);
 
-const spec = (model: string) => `name: slurm-e2e
-tasks: [task760_msr_sqa_long_text_generation, task602_wikitext-103_answer_generation]
-data_seed: 42
-seeds: [7]
-hyperparameters:
-  epochs: 2
-  learning_rate: 1.0e-3
-  effective_batch_size: 4
-  max_source_length: 96
-  max_target_length: 16
-  precision: fp32
-  checkpoint_every_steps: 2
-evaluation: {variant: superni, max_new_tokens: 8, num_beams: 1}
-prefinetune:
+const spec = (model: string) =>
+  tinyStudyYaml(
+    "slurm-e2e",
+    `prefinetune:
   per_task: 40
   tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
 arms:
@@ -59,7 +50,8 @@ arms:
     encoding: thesis-def-pos
     settings: [stl]
     budgets: [8]
-`;
+`,
+  );
 
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {

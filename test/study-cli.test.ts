@@ -2,24 +2,10 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { presetText } from "../src/study/presets.js";
 import { StudyStore } from "../src/runner/store.js";
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
-  try {
-    const code = await main(["node", "quicklearn", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { runCli } from "./helpers/cli.js";
 
 describe("study commands", () => {
   const dirs: string[] = [];
@@ -33,9 +19,9 @@ describe("study commands", () => {
   });
 
   it("plan --preset thesis --json keeps the contract, without a SuperNI checkout", async () => {
-    const r = await run(["plan", "--preset", "thesis", "--json"]);
+    const r = await runCli(["plan", "--preset", "thesis", "--json"]);
     expect(r.code).toBe(0);
-    const plan = JSON.parse(r.out);
+    const plan = JSON.parse(r.stdout);
     expect(plan.totals).toMatchObject({
       runs: 841,
       by_setting: { stl: 833, mtl: 6, prefinetune: 1, eval: 1 },
@@ -72,7 +58,7 @@ describe("study commands", () => {
   });
 
   it("plan shows the grid with counts, passes, tokens and a cost estimate", async () => {
-    const r = await run([
+    const r = await runCli([
       "plan",
       "--preset",
       "thesis",
@@ -82,34 +68,34 @@ describe("study commands", () => {
       "10",
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/inst\s+instruction-tuned\s+stl\s+100\s+119/);
-    expect(r.out).toMatch(/runs by setting: stl 833, mtl 6, prefinetune 1, eval 1/);
-    expect(r.out).toMatch(/cost: ~[\d.]+ GPU-hours .* at 10 samples\/s per GPU/);
-    expect(r.out).not.toMatch(/estimated/);
+    expect(r.stdout).toMatch(/inst\s+instruction-tuned\s+stl\s+100\s+119/);
+    expect(r.stdout).toMatch(/runs by setting: stl 833, mtl 6, prefinetune 1, eval 1/);
+    expect(r.stdout).toMatch(/cost: ~[\d.]+ GPU-hours .* at 10 samples\/s per GPU/);
+    expect(r.stdout).not.toMatch(/estimated/);
   });
 
   it("init writes the commented preset, refuses to overwrite, and plan reads it back", async () => {
     const d = await tmp();
     const file = join(d, "s.yaml");
-    expect((await run(["init", file, "--preset", "demo"])).code).toBe(0);
+    expect((await runCli(["init", file, "--preset", "demo"])).code).toBe(0);
     expect(await readFile(file, "utf8")).toBe(presetText("demo"));
-    const again = await run(["init", file]);
+    const again = await runCli(["init", file]);
     expect(again.code).toBe(2);
-    expect(again.err).toMatch(/already exists/);
-    expect((await run(["init", file, "--force"])).code).toBe(0);
-    expect((await run(["plan", file, "--json"])).code).toBe(0);
+    expect(again.stderr).toMatch(/already exists/);
+    expect((await runCli(["init", file, "--force"])).code).toBe(0);
+    expect((await runCli(["plan", file, "--json"])).code).toBe(0);
   });
 
   it("a bad spec is one clear error naming the file, line and field", async () => {
     const d = await tmp();
     const file = join(d, "bad.yaml");
     await writeFile(file, presetText("thesis").replace("budgets: [1000]", "budgets: [1000, -3]"));
-    const r = await run(["plan", file]);
+    const r = await runCli(["plan", file]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(
+    expect(r.stderr).toMatch(
       new RegExp(`^quicklearn: error: ${file.replace(/[.]/g, "\\.")}:\\d+: arms\\[3\\]\\.budgets\\[1\\]: `),
     );
-    expect(r.err).not.toMatch(/at .*\.ts/);
+    expect(r.stderr).not.toMatch(/at .*\.ts/);
   });
 
   it("status --json counts runs from the run folders", async () => {
@@ -123,9 +109,9 @@ describe("study commands", () => {
     await store.writeState("b", { status: "failed", attempts: 2, error: "boom" });
     // Marked running but nobody holds its claim: it was interrupted, so it counts as pending.
     await store.writeState("c", { status: "running", attempts: 1 });
-    const r = await run(["status", d, "--json"]);
+    const r = await runCli(["status", d, "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({
+    expect(JSON.parse(r.stdout)).toEqual({
       total: 4,
       done: 1,
       failed: 1,
@@ -133,14 +119,14 @@ describe("study commands", () => {
       pending: 2,
       failures: [{ id: "b", error: "boom" }],
     });
-    expect((await run(["status", join(d, "nope")])).code).toBe(2);
+    expect((await runCli(["status", join(d, "nope")])).code).toBe(2);
   });
 
   it("run refuses without a SuperNI checkout, before writing anything", async () => {
     const d = await tmp();
-    const r = await run(["run", "--preset", "thesis", "--out", join(d, "s")]);
+    const r = await runCli(["run", "--preset", "thesis", "--out", join(d, "s")]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/needs a SuperNI checkout/);
+    expect(r.stderr).toMatch(/needs a SuperNI checkout/);
     expect(existsSync(join(d, "s"))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
+import { tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * End to end with the real engine on CPU: a tiny local T5, two shared SuperNI test tasks, a pre-finetune
@@ -18,20 +19,10 @@ const SUPERNI = resolve(projectRoot, "../shared/superni");
 const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
 const haveEngine = existsSync(venvPython());
 
-const spec = (model: string) => `name: e2e
-tasks: [task760_msr_sqa_long_text_generation, task602_wikitext-103_answer_generation]
-data_seed: 42
-seeds: [7]
-hyperparameters:
-  epochs: 2
-  learning_rate: 1.0e-3
-  effective_batch_size: 4
-  max_source_length: 96
-  max_target_length: 16
-  precision: fp32
-  checkpoint_every_steps: 2
-evaluation: {variant: superni, max_new_tokens: 8, num_beams: 1}
-prefinetune:
+const spec = (model: string) =>
+  tinyStudyYaml(
+    "e2e",
+    `prefinetune:
   per_task: 6
   tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
 arms:
@@ -51,7 +42,8 @@ arms:
     encoding: thesis-def-pos
     settings: [stl]
     budgets: [4, 8]
-`;
+`,
+  );
 
 function cli(args: string[]): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {

@@ -1,0 +1,20 @@
+// The tiny two-task study that the real-engine end-to-end tests share (study-e2e, slurm-study): two shared
+// SuperNI test tasks, sizes small enough for CPU, and checkpoints every 2 steps so that resuming is exercised.
+
+/** Study YAML: `name`, the shared tasks/seeds/hyperparameters/evaluation, then the test's own `rest`. */
+export function tinyStudyYaml(name: string, rest: string): string {
+  return `name: ${name}
+tasks: [task760_msr_sqa_long_text_generation, task602_wikitext-103_answer_generation]
+data_seed: 42
+seeds: [7]
+hyperparameters:
+  epochs: 2
+  learning_rate: 1.0e-3
+  effective_batch_size: 4
+  max_source_length: 96
+  max_target_length: 16
+  precision: fp32
+  checkpoint_every_steps: 2
+evaluation: {variant: superni, max_new_tokens: 8, num_beams: 1}
+${rest}`;
+}
