@@ -131,7 +131,8 @@ describe.skipIf(missing !== null)("SLURM executor on a real one-node cluster", (
   it("cancel stops the study's jobs; resubmitting runs only what is not done", async () => {
     const runs = [
       { id: "quick", depends_on: [] },
-      { id: "slow", depends_on: [], first_sleep: 60 },
+      // Long enough that it is still running when the test cancels it, however loaded the machine.
+      { id: "slow", depends_on: [], first_sleep: 600 },
       { id: "after", depends_on: ["slow"] },
     ];
     const dir = makeStudy("cancel", runs);
