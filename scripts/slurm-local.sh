@@ -70,7 +70,8 @@ start_munge() {
 write_conf() {
   local host cpus mem
   host=$(hostname -s)
-  cpus=${QUICKLEARN_SLURM_CPUS:-$(nproc)}
+  # getconf, not nproc: nproc obeys OMP_NUM_THREADS, which test runners set to 1.
+  cpus=${QUICKLEARN_SLURM_CPUS:-$(getconf _NPROCESSORS_ONLN)}
   # slurmd -C prints this node's hardware as slurm sees it; RealMemory must not exceed it or the node drains.
   mem=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' | head -1)
   [ -n "$mem" ] || die "cannot read RealMemory from 'slurmd -C'"
