@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { mulberry32 } from "../../src/data/prng.js";
 import type { PredictionRow } from "../../src/metrics/index.js";
 
 export interface SourceInstance {
@@ -15,17 +16,8 @@ export interface SourceInstance {
   outputs: string[];
 }
 
-/** mulberry32: a small seeded generator, so corpora are the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The data build's seeded generator (mulberry32), so corpora are the same on every machine. */
+export const seededRandom = mulberry32;
 
 export type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
