@@ -366,9 +366,12 @@ def train(
                 }
             )
 
-        at_epoch_end = (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps
+        # Every N steps when N is set, else at epoch ends. Not both: a 3B checkpoint is ~33 GB, and the
+        # short single-task runs of a sweep should restart from step 0 rather than pay for one.
         every = t.checkpoint_every_steps
-        if t.checkpoints and par.is_main and (at_epoch_end or (every and (step + 1) % every == 0)):
+        at_epoch_end = (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps
+        due = (step + 1) % every == 0 if every else at_epoch_end
+        if t.checkpoints and par.is_main and due:
             c0 = time.perf_counter()
             save_checkpoint(
                 checkpoint_dir,

@@ -27,7 +27,7 @@ export const TrainSpec = z.strictObject({
   weight_decay: z.number().min(0).default(0),
   max_grad_norm: z.number().positive().nullable().default(1.0),
   lora: LoraSpec.nullable().default(null),
-  /** Save a resumable checkpoint every N optimizer steps (0: only at epoch ends). */
+  /** Save a resumable checkpoint every N optimizer steps, and then not at epoch ends (0: at epoch ends). */
   checkpoint_every_steps: z.number().int().min(0).default(0),
   /** Write resumable checkpoints at all (false: a killed run restarts from step 0; saves disk time). */
   checkpoints: z.boolean().default(true),
