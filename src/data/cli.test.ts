@@ -4,18 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fixtureTask, makeCheckout } from "../../test/fixtures/superni-bad/checkout.js";
-import { main } from "../cli/main.js";
+import { runCli } from "../../test/helpers/cli.js";
 
 /** Run the CLI in-process, capturing stdout and stderr. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((c) => ((stdout += String(c)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((c) => ((stderr += String(c)), true));
-  const code = await main(["node", "quicklearn", ...args]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const run = (...args: string[]) => runCli(args);
 
 afterEach(() => vi.restoreAllMocks());
 
