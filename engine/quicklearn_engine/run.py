@@ -89,19 +89,8 @@ def execute(
     do_eval = spec.eval is not None and "eval" in phases
     try:
         if do_train:
-            t = time.perf_counter()
-            rows = read_rows(spec.train.files, need_target=True)
-            examples, trunc = encode(
-                rows,
-                tokenizer,
-                is_seq2seq,
-                spec.max_source_length,
-                spec.max_target_length,
-                spec.encoding,
-                True,
-            )
-            timings["encode_train_s"] = time.perf_counter() - t
-            _warn_truncation(emit, "train", trunc.as_dict()["total"])
+            files = spec.train.files
+            examples, trunc = _read_and_encode(spec, files, tokenizer, is_seq2seq, "train", timings, emit)
             loaded.dirty = True
             result = train(
                 model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint", emit,
@@ -125,19 +114,8 @@ def execute(
                 "truncation": trunc.as_dict(),
             }
         if do_eval:
-            t = time.perf_counter()
-            rows = read_rows(spec.eval.files, need_target=False)
-            examples, trunc = encode(
-                rows,
-                tokenizer,
-                is_seq2seq,
-                spec.max_source_length,
-                spec.max_target_length,
-                spec.encoding,
-                False,
-            )
-            timings["encode_eval_s"] = time.perf_counter() - t
-            _warn_truncation(emit, "eval", trunc.as_dict()["total"])
+            files = spec.eval.files
+            examples, trunc = _read_and_encode(spec, files, tokenizer, is_seq2seq, "eval", timings, emit)
             t = time.perf_counter()
             # Each process generates for its share of the rows (every one holds the whole model).
             predictions = par.gather(generate(
@@ -198,6 +176,25 @@ def _save_model(model, tokenizer, folder: Path, lora: bool) -> None:
         else:
             model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
+
+
+def _read_and_encode(spec, files, tokenizer, is_seq2seq: bool, phase: str, timings: dict, emit):
+    """Read and tokenize a phase's data files (train rows need a target); time it, warn on truncation."""
+    t = time.perf_counter()
+    training = phase == "train"
+    rows = read_rows(files, need_target=training)
+    examples, trunc = encode(
+        rows,
+        tokenizer,
+        is_seq2seq,
+        spec.max_source_length,
+        spec.max_target_length,
+        spec.encoding,
+        training,
+    )
+    timings[f"encode_{phase}_s"] = time.perf_counter() - t
+    _warn_truncation(emit, phase, trunc.as_dict()["total"])
+    return examples, trunc
 
 
 def _warn_truncation(emit, phase: str, total: dict) -> None:

@@ -392,16 +392,17 @@ export function effectSentence(row: EffectRow): string {
   return `${a} and ${b} are not distinguishable: ${figures} (the interval includes 0).`;
 }
 
-export interface PublishedMatch {
-  setting: string;
-  baseline: string;
-  baseline_setting: string;
-  baseline_budget: string;
-  baseline_rougeL: number;
-  budget_per_task: number | null;
-  share_of_baseline: number | null;
-  sentence: string;
-}
+/** A matching budget computed from the thesis's published figures (no intervals: they have none). */
+export type PublishedMatch = Pick<
+  MatchingRow,
+  | "setting"
+  | "baseline"
+  | "baseline_setting"
+  | "baseline_budget"
+  | "baseline_rougeL"
+  | "budget_per_task"
+  | "share_of_baseline"
+> & { sentence: string };
 
 export interface PublishedEffect {
   effect: EffectKind;

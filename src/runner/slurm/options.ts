@@ -1,18 +1,11 @@
 import { Option, type Command, type OptionValues } from "@commander-js/extra-typings";
 import { UserError } from "../../util/errors.js";
 import type { SubmitOptions } from "./submit.js";
+import type { SlurmOptions } from "./script.js";
 
-/** Options registerSlurmOptions adds, as commander parses them. */
-export interface SlurmCliOptions {
+/** Options registerSlurmOptions adds, as commander parses them: the SLURM flags plus the executor choice. */
+export interface SlurmCliOptions extends SlurmOptions {
   executor?: string;
-  partition?: string;
-  account?: string;
-  gres?: string;
-  time?: string;
-  arrayParallelism?: number;
-  cpusPerTask?: number;
-  mem?: string;
-  runsPerTask?: number;
   dryRun?: boolean;
 }
 
