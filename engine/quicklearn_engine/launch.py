@@ -22,6 +22,21 @@ def _raise_interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def _die_with_torchrun() -> None:
+    """torchrun starts each rank in a session of its own, so killing torchrun (SIGKILL after a timeout, an
+    OOM kill) does not reach the ranks: they would run on, orphaned, and keep writing into the run folder.
+    Ask Linux to kill this rank when its parent goes (prctl PR_SET_PDEATHSIG); no library exposes it."""
+    if sys.platform != "linux" or "TORCHELASTIC_RUN_ID" not in os.environ:
+        return
+    import ctypes
+
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # torchrun died before the request took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m quicklearn_engine.launch", description=__doc__.split("\n")[0]
@@ -56,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[rank {rank}] error {json.dumps(body)}", file=sys.stderr, flush=True)
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    _die_with_torchrun()
     import torch
     import transformers
 
@@ -81,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             raw = {**raw, "device": args.device}
         spec = parse_spec(raw)
         run_id = spec.run_id
-        par = distributed.init(spec.device)
+        par = distributed.init(spec.device, spec.train.parallel if spec.train else "ddp")
         cache = ModelCache(keep_pristine=False)  # one run per process: nothing to restore
         body = execute(spec, cache, lambda e: emit({**e, "run_id": run_id}), par=par)
         # Rank 0 has written every output; the others wait for it before the group goes away.

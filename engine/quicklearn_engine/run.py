@@ -81,8 +81,6 @@ def execute(
         "model_reused": timing["reused"],
         "versions": library_versions(),
     }
-    if isinstance(par, Parallel):
-        stats["distributed"] = {"world_size": par.world_size, "backend": par.backend}
     outputs: dict = {}
     model = loaded.model
     do_train = spec.train is not None and "train" in phases
@@ -143,12 +141,14 @@ def execute(
             timings["save_model_s"] = time.perf_counter() - t
             outputs["model_dir"] = str(out / "model")
     finally:
-        if model is not loaded.model:
+        if do_train and spec.train.lora is not None and model is not loaded.model:
             # Drop the LoRA layers so the base model is plain again for the next run's restore.
             model.unload()
     if par.is_main:
         shutil.rmtree(out / "checkpoint", ignore_errors=True)
 
+    if isinstance(par, Parallel):
+        stats["distributed"] = par.describe()
     timings["total_s"] = time.perf_counter() - t0
     # Per-run overhead: everything but loading from disk, the training steps and generation themselves
     # (restore, optimizer set-up, encoding, writing outputs). train_s includes checkpoint writes.

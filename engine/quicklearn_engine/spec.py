@@ -43,6 +43,7 @@ class TrainSpec(_Strict):
     # Extensions over the first spec version (mirrored in spec.ts):
     checkpoints: bool = True
     gradient_checkpointing: bool = False
+    parallel: Literal["ddp", "fsdp"] = "ddp"
 
 
 class EvalSpec(_Strict):
@@ -60,6 +61,7 @@ class RunSpec(_Strict):
     max_source_length: PositiveInt = 1024
     max_target_length: PositiveInt = 128
     precision: Literal["auto", "bf16", "fp32"] = "auto"
+    attention: Literal["sdpa", "eager", "flex_attention"] = "sdpa"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     seed: int = 42
     train: Optional[TrainSpec] = None
@@ -81,6 +83,12 @@ def parse_spec(value: object) -> RunSpec:
             msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(f"{where}: {msg}")
         raise EngineError("bad_spec", "invalid run spec: " + "; ".join(problems)) from None
+    if spec.train is not None and spec.train.parallel == "fsdp" and spec.train.lora is not None:
+        raise EngineError(
+            "bad_spec",
+            "invalid run spec: train.parallel 'fsdp' with train.lora: LoRA trains a small adapter over a "
+            "frozen base, so there is little training state to shard; use 'ddp'",
+        )
     if spec.train is None and spec.eval is None:
         raise EngineError("bad_spec", "invalid run spec: nothing to do (both train and eval are null)")
     return spec

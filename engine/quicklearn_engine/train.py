@@ -202,18 +202,14 @@ def apply_lora(model: torch.nn.Module, t: TrainSpec, is_seq2seq: bool):
 def fingerprint(spec: RunSpec) -> str:
     """What must match for a checkpoint to be resumed: everything that shapes training, data included."""
     h = hashlib.sha256()
-    relevant = spec.model_dump(exclude={"eval", "output_dir", "save_model", "run_id"})
+    # train.parallel is left out: DDP and FSDP make the same update (a checkpoint's layout is checked apart).
+    unrelated = {"eval": True, "output_dir": True, "save_model": True, "run_id": True, "train": {"parallel"}}
+    relevant = spec.model_dump(exclude=unrelated)
     h.update(json.dumps(relevant, sort_keys=True).encode())
     for name in spec.train.files:
         with open(name, "rb") as f:
             h.update(hashlib.file_digest(f, "sha256").digest())
     return h.hexdigest()
-
-
-def trainable_state(model: torch.nn.Module, lora: bool) -> dict:
-    if lora:
-        return {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
-    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
 def save_checkpoint(folder: Path, state: dict) -> None:
@@ -283,18 +279,12 @@ def train(
     fp = fingerprint(spec) if t.checkpoints else ""
     if t.checkpoints and ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if state.get("fingerprint") != fp:
-            emit(
-                {
-                    "type": "warning",
-                    "message": f"{checkpoint_dir}: checkpoint is from a different spec or data; starting afresh",
-                }
-            )
+        if state.get("fingerprint") != fp or state.get("layout", "plain") != par.layout:
+            why = "a different spec or data" if state.get("fingerprint") != fp else "another train.parallel"
+            message = f"{checkpoint_dir}: checkpoint is from {why}; starting afresh"
+            emit({"type": "warning", "message": message})
         else:
-            missing, unexpected = model.load_state_dict(state["model"], strict=t.lora is None)
-            if unexpected:
-                raise EngineError("internal", f"checkpoint has unexpected weights: {unexpected[:3]}")
-            optimizer.load_state_dict(state["optimizer"])
+            par.load_training_state(model, optimizer, state, t.lora is not None)
             scheduler.load_state_dict(state["scheduler"])
             set_rng_state(state["rng"])
             start_step = state["step"]
@@ -328,7 +318,8 @@ def train(
         total_loss = par.sum(total_loss)
         grad_norm = None
         if t.max_grad_norm is not None:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, t.max_grad_norm))
+            norm = torch.nn.utils.clip_grad_norm_(params, t.max_grad_norm)
+            grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP: a DTensor
         lr = scheduler.get_last_lr()[0]
         optimizer.step()
         scheduler.step()
@@ -371,22 +362,27 @@ def train(
         every = t.checkpoint_every_steps
         at_epoch_end = (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps
         due = (step + 1) % every == 0 if every else at_epoch_end
-        if t.checkpoints and par.is_main and due:
+        if t.checkpoints and due:
             c0 = time.perf_counter()
-            save_checkpoint(
-                checkpoint_dir,
-                {
-                    "fingerprint": fp,
-                    "step": step + 1,
-                    "model": trainable_state(model, t.lora is not None),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": rng_state(),
-                    "log": result.log,
-                },
-            )
+            # Gathered on every rank under FSDP (a collective); None on the ranks that do not write.
+            state = par.training_state(model, optimizer, t.lora is not None)
+            if state is not None:
+                save_checkpoint(
+                    checkpoint_dir,
+                    {
+                        "fingerprint": fp,
+                        "layout": par.layout,
+                        "step": step + 1,
+                        **state,
+                        "scheduler": scheduler.state_dict(),
+                        "rng": rng_state(),
+                        "log": result.log,
+                    },
+                )
+                emit({"type": "checkpoint", "step": step + 1, "path": str(checkpoint_dir)})
             result.checkpoint_s += time.perf_counter() - c0
-            emit({"type": "checkpoint", "step": step + 1, "path": str(checkpoint_dir)})
     result.train_s = time.perf_counter() - train_started
-    model.eval()
+    del optimizer, scheduler  # AdamW's state (2x the weights) goes before unwrap gathers the full weights
+    result.model = par.unwrap(model)
+    result.model.eval()
     return result

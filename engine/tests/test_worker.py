@@ -197,6 +197,15 @@ def test_bad_specs_name_the_field():
             "device",
         ),
         ({"run_id": "r", "model": "m", "output_dir": "o"}, "nothing to do"),
+        (
+            {
+                "run_id": "r",
+                "model": "m",
+                "output_dir": "o",
+                "train": {"files": ["x"], "parallel": "fsdp", "lora": {}},
+            },
+            "train.parallel 'fsdp' with train.lora",
+        ),
         ([1, 2], "JSON object"),
     ]
     for spec, where in cases:

@@ -33,6 +33,15 @@ export const TrainSpec = z.strictObject({
   checkpoints: z.boolean().default(true),
   /** Recompute activations in the backward pass: less memory for large models, about a third slower. */
   gradient_checkpointing: z.boolean().default(false),
+  /**
+   * How several processes (torchrun) share the run: `ddp` keeps a full copy of weights, gradients and
+   * optimizer state per process; `fsdp` shards them (FSDP2), for a model whose training state does not fit
+   * one GPU. One process ignores it. Not part of the checkpoint fingerprint: it does not change the update.
+   */
+  parallel: z.enum(["ddp", "fsdp"]).default("ddp"),
+}).refine((t) => !(t.parallel === "fsdp" && t.lora), {
+  path: ["parallel"],
+  message: "'fsdp' with lora: LoRA trains a small adapter over a frozen base, so there is little to shard; use 'ddp'",
 });
 
 export const EvalSpec = z.strictObject({
@@ -54,6 +63,12 @@ export const RunSpec = z.strictObject({
   max_source_length: z.number().int().positive().default(1024),
   max_target_length: z.number().int().positive().default(128),
   precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
+  /**
+   * Attention kernel (transformers' attn_implementation): `sdpa` (default; T5's relative position bias goes
+   * in as an additive mask), `eager` (the matmul-softmax of older transformers), `flex_attention` (CUDA only
+   * for training: it has no CPU backward).
+   */
+  attention: z.enum(["sdpa", "eager", "flex_attention"]).default("sdpa"),
   device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
   seed: z.number().int().default(42),
   train: TrainSpec.nullable().default(null),
