@@ -2,12 +2,14 @@
 
     python -m quicklearn_engine.bench --model t5-xl-shape|t5-small-shape|t5-tiny-shape [--json]
         [--device cpu|cuda] [--steps N] [--gen-prompts N] [--out FILE] [--compile] [--static-cache]
+        [--attention sdpa|eager|flex_attention] [--levers [--lever NAME ...]]
 
 Prints one JSON object (the issue's contract):
     {"device", "reference": {"train_samples_per_s", "mfu", "peak_mem_gb", "gen_prompts_per_s"},
      "engine": {same keys, "per_run_overhead_s"}, "ratios": {"train", "gen"}}
 `--out FILE` also writes it, with a "meta" object (model shape, settings, versions, date, whether the
-engine's generations equal the reference's), for `quicklearn plan` to read its samples/s from.
+engine's generations equal the reference's, the attention kernel of each path), for `quicklearn plan`
+to read its samples/s from. `--levers` measures the engine's fast paths one at a time instead (levers.py).
 
 Model: a randomly initialised T5 v1.1 of the named shape (gated-GELU, untied head, dropout 0.1 as the
 released configs). Data: seeded synthetic SuperNI-like lengths, source ~380 tokens (log-normal, clipped
@@ -20,7 +22,9 @@ at 1,024, eos included), target ~8 tokens.
   Trainer's logging and data loading don't blur the timing. Generation: HF `generate`, batch 2 in input
   order, greedy.
 - engine = `train.train` and `generate.generate_batch_ids` as the worker runs them (length-bucketed
-  micro-batches, fused AdamW on CUDA, large length-sorted generation batches).
+  micro-batches, fused AdamW on CUDA, large length-sorted generation batches), attention `--attention`.
+  flex_attention has no dropout: with it the engine path trains with T5's attention-probability dropout
+  off (hidden-state dropout stays), which meta records.
 
 MFU = 6 x (N_encoder x source tokens + N_decoder x target tokens) / peak, with N the parameters of each
 stack without the token embedding (the LM head counts to the decoder) and real (unpadded) tokens. Peak:
@@ -32,6 +36,7 @@ twice the SuperNI target length).
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import math
@@ -39,10 +44,12 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from .attention import KERNELS, check_device, set_attention
 from .data import Example
 from .device import Placement, resolve_placement
 from .fsutil import write_json_atomic, write_jsonl_atomic
@@ -62,6 +69,8 @@ EFFECTIVE_BATCH = 12
 LEARNING_RATE = 5e-5
 H100_BF16_PEAK = 989e12
 THESIS_EVAL_BATCH = 2
+# The reference's kernel: transformers 5's default for T5 (the thesis's transformers 4 had only eager).
+REFERENCE_ATTENTION = "sdpa"
 
 
 def make_model(shape: str, device: torch.device, seed: int = 0) -> torch.nn.Module:
@@ -244,6 +253,29 @@ def engine_generate(
     return out
 
 
+def restore_weights(model, pristine, device: torch.device) -> None:
+    restore(LoadedModel(("bench",), model, None, True, "t5", device, pristine, 0.0, dirty=True))
+
+
+@contextlib.contextmanager
+def trainable_with(model, attention: str):
+    """Switch the model to `attention` for training; under flex_attention (no dropout) T5's attention-
+    probability dropout is off meanwhile. Yields the attention dropout rate the training ran with."""
+    from transformers.models.t5.modeling_t5 import T5Attention
+
+    set_attention(model, attention)
+    flex = attention == "flex_attention"
+    layers = [m for m in model.modules() if isinstance(m, T5Attention)] if flex else []
+    rates = [m.dropout for m in layers]
+    for m in layers:
+        m.dropout = 0.0
+    try:
+        yield 0.0 if layers else model.config.dropout_rate
+    finally:
+        for m, rate in zip(layers, rates, strict=True):
+            m.dropout = rate
+
+
 def per_run_overhead(model, pristine, placement: Placement, spec, n_predictions: int, clock: Clock) -> float:
     """What a single-task run costs besides its steps: restore the base weights, set up the optimizer and
     scheduler, write predictions, train log and stats (as run.execute does)."""
@@ -263,24 +295,41 @@ def per_run_overhead(model, pristine, placement: Placement, spec, n_predictions:
 # ---------------------------------------------------------------------------------------- main
 
 
-def _strip(seq: list[int]) -> list[int]:
+def strip_special(seq: list[int]) -> list[int]:
     return [t for t in seq if t not in (PAD, EOS)]
 
 
-def run_bench(args) -> tuple[dict, dict]:
+def note(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Setup:
+    """What both modes share: the device, the model and its pristine weights, the data, the sizes."""
+
+    placement: Placement
+    clock: Clock
+    model: torch.nn.Module
+    pristine: dict
+    train_examples: list[Example]
+    gen_examples: list[Example]
+    steps: int
+    gen_batch: int
+    gradient_checkpointing: bool
+
+
+def prepare(args) -> Setup:
     placement = resolve_placement(args.device, "auto")
     device = placement.device
-    clock = Clock(device)
     cuda = device.type == "cuda"
+    check_device(args.attention, device)
     steps = args.steps if args.steps is not None else (8 if cuda else 2)
     gen_prompts = args.gen_prompts if args.gen_prompts is not None else (256 if cuda else 16)
     gen_batch = args.gen_batch if args.gen_batch is not None else (128 if cuda else 32)
     gc = args.gradient_checkpointing
     if gc is None:
         gc = args.model == "t5-xl-shape"  # 12 x 1,024 tokens of a 3B model: activations need it
-    peak = args.peak_flops if args.peak_flops is not None else (H100_BF16_PEAK if cuda else None)
 
-    note = lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True)  # noqa: E731
     note(f"{args.model} on {device} ({placement.precision}), {torch.get_num_threads()} threads")
     model = make_model(args.model, device)
     if args.compile:
@@ -291,14 +340,34 @@ def run_bench(args) -> tuple[dict, dict]:
     n_train = (steps + args.warmup_steps) * EFFECTIVE_BATCH
     train_examples = synthetic_examples(n_train, seed=1)
     gen_examples = synthetic_examples(gen_prompts, seed=2)
+    clock = Clock(device)
+    return Setup(placement, clock, model, pristine, train_examples, gen_examples, steps, gen_batch, gc)
+
+
+def device_text(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    return f"cpu: {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+
+def run_bench(args) -> tuple[dict, dict]:
+    setup = prepare(args)
+    placement, clock, model, pristine = setup.placement, setup.clock, setup.model, setup.pristine
+    train_examples, gen_examples = setup.train_examples, setup.gen_examples
+    steps, gen_batch, gc = setup.steps, setup.gen_batch, setup.gradient_checkpointing
+    device = placement.device
+    cuda = device.type == "cuda"
+    gen_prompts, n_train = len(gen_examples), len(train_examples)
+    peak = args.peak_flops if args.peak_flops is not None else (H100_BF16_PEAK if cuda else None)
     fps = flops_per_sample(model, train_examples)
     mfu = (lambda sps: sps * fps / peak) if peak else (lambda sps: None)
 
     note(f"reference training: {steps} steps of {EFFECTIVE_BATCH} after {args.warmup_steps} warm-up step(s)")
+    set_attention(model, REFERENCE_ATTENTION)
     clock.reset_peak()
     ref_train, ref_losses = reference_train(model, train_examples, placement, clock, args.warmup_steps)
     ref_train_mem = clock.peak_gb()
-    restore(LoadedModel(("bench",), model, None, True, "t5", device, pristine, 0.0, dirty=True))
+    restore_weights(model, pristine, device)
 
     note(f"reference generation: {gen_prompts} prompts, batch {THESIS_EVAL_BATCH}")
     clock.reset_peak()
@@ -308,7 +377,8 @@ def run_bench(args) -> tuple[dict, dict]:
     ref_mem = max(x for x in (ref_train_mem, clock.peak_gb(), 0.0) if x is not None) if cuda else None
 
     static = ", static cache" if args.static_cache else ""
-    note(f"engine generation: batch {gen_batch}, length-sorted{static}")
+    note(f"engine generation: batch {gen_batch}, length-sorted{static}, {args.attention}")
+    set_attention(model, args.attention)
     clock.reset_peak()
     t = clock.now()
     eng_out = engine_generate(
@@ -316,22 +386,20 @@ def run_bench(args) -> tuple[dict, dict]:
     )
     eng_gen = gen_prompts / (clock.now() - t)
     eng_gen_mem = clock.peak_gb()
-    identical = sum(_strip(a) == _strip(b) for a, b in zip(ref_out, eng_out, strict=True))
+    identical = sum(strip_special(a) == strip_special(b) for a, b in zip(ref_out, eng_out, strict=True))
 
     note(f"engine training (gradient checkpointing {'on' if gc else 'off'})")
     clock.reset_peak()
-    eng_train, eng_losses, spec = engine_train(model, train_examples, placement, clock, gc, args.warmup_steps)
+    with trainable_with(model, args.attention) as engine_attention_dropout:
+        eng_train, eng_losses, spec = engine_train(
+            model, train_examples, placement, clock, gc, args.warmup_steps
+        )
     eng_mem = max(clock.peak_gb(), eng_gen_mem) if cuda else None
     overhead = per_run_overhead(model, pristine, placement, spec, gen_prompts, clock)
 
-    if cuda:
-        name = torch.cuda.get_device_name(0)
-        device_text = f"cuda: {name}"
-    else:
-        device_text = f"cpu: {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
     r = lambda x: None if x is None else round(x, 6)  # noqa: E731
     result = {
-        "device": device_text,
+        "device": device_text(device),
         "reference": {
             "train_samples_per_s": r(ref_train),
             "mfu": r(mfu(ref_train)),
@@ -360,6 +428,8 @@ def run_bench(args) -> tuple[dict, dict]:
         "gradient_checkpointing": gc,
         "compile": args.compile,
         "static_cache": args.static_cache,
+        "attention": {"reference": REFERENCE_ATTENTION, "engine": args.attention},
+        "engine_attention_dropout": engine_attention_dropout,
         "gen_prompts": gen_prompts,
         "gen_batch": gen_batch,
         "gen_new_tokens": args.gen_new_tokens,
@@ -378,6 +448,8 @@ def run_bench(args) -> tuple[dict, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .levers import LEVERS, run_levers
+
     p = argparse.ArgumentParser(prog="python -m quicklearn_engine.bench", description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, choices=sorted(SHAPES))
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -392,8 +464,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compile", action="store_true", help="torch.compile the model (both paths)")
     p.add_argument("--static-cache", action="store_true", help="engine generation with a static KV cache")
     p.add_argument("--peak-flops", type=float, help="peak FLOP/s for MFU (default: 989e12 CUDA, none CPU)")
+    p.add_argument("--attention", choices=KERNELS, default="sdpa", help="the engine path's attention kernel")
+    p.add_argument("--levers", action="store_true", help="measure the engine's fast paths one at a time")
+    p.add_argument("--lever", action="append", choices=LEVERS, help="with --levers: only these (repeatable)")
     p.add_argument("--out", help="also write the result, with a 'meta' object, to this JSON file")
     args = p.parse_args(argv)
+    if args.levers and (args.compile or args.static_cache or args.attention != "sdpa"):
+        p.error("--levers measures attention, compile and the static cache itself: leave those flags out")
+    if args.lever and not args.levers:
+        p.error("--lever goes with --levers")
     if args.steps is not None and args.steps < 1 or args.gen_prompts is not None and args.gen_prompts < 1:
         p.error("--steps and --gen-prompts must be at least 1")
     if args.warmup_steps < 0:
@@ -404,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import EngineError
 
     try:
-        result, meta = run_bench(args)
+        result, meta = run_levers(args) if args.levers else run_bench(args)
     except EngineError as e:
         print(f"bench: {e.code}: {e.message}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from .attention import check_device, check_trainable, supported, unsupported_error, use_flex_fix
 from .errors import EngineError
 
 
@@ -24,6 +25,8 @@ class LoadedModel:
     device: torch.device
     pristine: dict[str, torch.Tensor]
     load_s: float
+    # The attention kernel it runs (transformers' attn_implementation; the spec's `attention`).
+    attention: str = "sdpa"
     # True once a run changed the weights: the next run must restore them first.
     dirty: bool = False
     stats: dict = field(default_factory=dict)
@@ -77,21 +80,43 @@ def _architecture(source: str, field_name: str):
     )
 
 
+def _model_class(config, is_seq2seq: bool):
+    from transformers.models.auto import modeling_auto
+
+    if is_seq2seq:
+        return modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING[type(config)]
+    return modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
+
+
 def load_model(
-    model_ref: str, init_from: str | None, device: torch.device, keep_pristine: bool = True
+    model_ref: str,
+    init_from: str | None,
+    device: torch.device,
+    keep_pristine: bool = True,
+    attention: str = "sdpa",
 ) -> LoadedModel:
-    """Load the base model (or the folder a previous run saved, when init_from is set) in fp32 on `device`."""
+    """Load the base model (or the folder a previous run saved, when init_from is set) in fp32 on `device`,
+    with `attention` as its attention kernel."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
+    check_device(attention, device)
+    if attention == "flex_attention":
+        use_flex_fix()
     started = time.perf_counter()
     base = locate_model(model_ref, "model")
     source = locate_model(init_from, "init_from", must_be_local=True) if init_from else base
     field_name = "init_from" if init_from else "model"
     config, is_seq2seq = _architecture(source, field_name)
     auto = AutoModelForSeq2SeqLM if is_seq2seq else AutoModelForCausalLM
+    # Checked here from the class's declared kernels: from_pretrained's ValueError words each one differently.
+    model_class = _model_class(config, is_seq2seq)
+    if attention not in supported(model_class):
+        raise unsupported_error(attention, model_class, config.model_type, field_name)
     try:
         # fp32 master weights; bf16 enters through autocast (the thesis recipe).
-        model = auto.from_pretrained(source, config=config, dtype=torch.float32)
+        model = auto.from_pretrained(
+            source, config=config, dtype=torch.float32, attn_implementation=attention
+        )
         tokenizer = AutoTokenizer.from_pretrained(source)
     except OSError as e:
         raise EngineError(
@@ -116,7 +141,7 @@ def load_model(
         copy = v.detach().to("cpu", copy=True)
         pristine[k] = copy.pin_memory() if pin else copy
     return LoadedModel(
-        key=(base, source, str(device)),
+        key=(base, source, str(device), attention),
         model=model,
         tokenizer=tokenizer,
         is_seq2seq=is_seq2seq,
@@ -124,6 +149,7 @@ def load_model(
         device=device,
         pristine=pristine,
         load_s=time.perf_counter() - started,
+        attention=attention,
     )
 
 
@@ -136,13 +162,26 @@ class ModelCache:
         # 8 torchrun processes and a 3B model that would be 8 pinned copies of 12 GB).
         self.keep_pristine = keep_pristine
 
-    def get(self, model_ref: str, init_from: str | None, device: torch.device) -> tuple[LoadedModel, dict]:
-        """The model ready for a run, plus timings: {"load_s"} on first use, {"restore_s"} after."""
+    def get(
+        self,
+        model_ref: str,
+        init_from: str | None,
+        device: torch.device,
+        attention: str = "sdpa",
+        training: bool = False,
+    ) -> tuple[LoadedModel, dict]:
+        """The model ready for a run, plus timings: {"load_s"} on first use, {"restore_s"} after.
+
+        A run with another attention kernel loads the model again. `training`: the run will train; a kernel
+        that cannot train this model is a bad_spec here, before training starts."""
         base = locate_model(model_ref, "model")
         source = locate_model(init_from, "init_from", must_be_local=True) if init_from else base
-        key = (base, source, str(device))
+        check_device(attention, device)
+        key = (base, source, str(device), attention)
         cur = self.current
         if cur is not None and cur.key == key:
+            if training:
+                check_trainable(cur.model, attention)
             started = time.perf_counter()
             if cur.dirty:
                 if not self.keep_pristine:
@@ -154,8 +193,10 @@ class ModelCache:
             del cur
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-        loaded = load_model(model_ref, init_from, device, self.keep_pristine)
+        loaded = load_model(model_ref, init_from, device, self.keep_pristine, attention)
         self.current = loaded
+        if training:
+            check_trainable(loaded.model, attention)
         return loaded, {"load_s": loaded.load_s, "restore_s": 0.0, "reused": False}
 
 

@@ -65,7 +65,13 @@ def execute(
     if placement.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
-    loaded, timing = cache.get(spec.model, spec.init_from, placement.device)
+    loaded, timing = cache.get(
+        spec.model,
+        spec.init_from,
+        placement.device,
+        spec.attention,
+        training=spec.train is not None and "train" in phases,
+    )
     tokenizer, is_seq2seq = loaded.tokenizer, loaded.is_seq2seq
     timings = {"load_model_s": timing["load_s"], "restore_s": timing["restore_s"]}
     stats: dict = {
@@ -77,6 +83,7 @@ def execute(
         "parameters": sum(p.numel() for p in loaded.model.parameters()),
         "device": str(placement.device),
         "precision": placement.precision,
+        "attention": loaded.attention,
         "seed": spec.seed,
         "model_reused": timing["reused"],
         "versions": library_versions(),

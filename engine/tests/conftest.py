@@ -17,6 +17,34 @@ SUPERNI = REPO_ROOT.parent / "shared" / "superni"
 os.environ["QUICKLEARN_TORCH_THREADS"] = "1"
 torch.set_num_threads(1)
 
+# QUICKLEARN_TEST_DEVICE=cuda (scripts/gpu-check.sh) runs the runs that base_spec describes on the GPU, in
+# bf16 autocast (precision auto). Tests that pin CPU-only behaviour are skipped then, each with its reason.
+TEST_DEVICE = os.environ.get("QUICKLEARN_TEST_DEVICE", "cpu")
+CPU_ONLY = {
+    "test_distributed.py": "several processes on one machine (gloo); NCCL needs a GPU per process",
+    "test_bench.py": "CPU by construction; the bench's CUDA path is gpu-check.sh's bench and levers steps",
+    "test_levers.py": "CPU by construction; the bench's CUDA path is gpu-check.sh's bench and levers steps",
+    "test_worker.py::test_resume_after_sigkill_equals_an_uninterrupted_run": "bit-identical losses across "
+    "a resume: CUDA kernels (atomic adds in backward) are not run-to-run deterministic",
+}
+
+
+def pytest_configure(config):
+    if TEST_DEVICE not in ("cpu", "cuda"):
+        raise pytest.UsageError(f"QUICKLEARN_TEST_DEVICE={TEST_DEVICE!r}: use cpu or cuda")
+    if TEST_DEVICE == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError("QUICKLEARN_TEST_DEVICE=cuda but torch sees no CUDA GPU")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DEVICE == "cpu":
+        return
+    for item in items:
+        name = item.path.name
+        reason = CPU_ONLY.get(name) or CPU_ONLY.get(f"{name}::{item.originalname}")
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"CPU only: {reason}"))
+
 WORDS = (
     "apple river stone cloud maple tiger piano ocean silver candle "
     "forest rocket garden winter lemon castle violet thunder meadow falcon"
@@ -70,7 +98,7 @@ def tiny_llama(tmp_path_factory, toy_dir) -> str:
 
 
 def base_spec(model: str, out: Path, train_file: str | None, eval_file: str | None, **extra) -> dict:
-    spec = {"run_id": "test", "model": model, "output_dir": str(out), "device": "cpu", "seed": 7}
+    spec = {"run_id": "test", "model": model, "output_dir": str(out), "device": TEST_DEVICE, "seed": 7}
     if train_file:
         spec["train"] = {
             "files": [train_file],

@@ -6,7 +6,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import base_spec, toy_rows, write_jsonl
+from conftest import TEST_DEVICE, base_spec, toy_rows, write_jsonl
 from quicklearn_engine.errors import EngineError
 from quicklearn_engine.models import ModelCache
 from quicklearn_engine.run import execute
@@ -98,7 +98,7 @@ def test_run_killed_during_generation_leaves_no_predictions(worker, tiny_llama, 
 def test_worker_serves_runs_and_reports_errors_without_dying(worker, tiny_t5, toy_dir, tmp_path):
     data = str(toy_dir / "train.jsonl")
     w = worker()
-    w.send({"type": "load_model", "id": "L", "model": tiny_t5, "device": "cpu"})
+    w.send({"type": "load_model", "id": "L", "model": tiny_t5, "device": TEST_DEVICE})
     loaded, _ = w.until_terminal()
     assert loaded["type"] == "loaded" and loaded["id"] == "L" and loaded["model_type"] == "t5"
 

@@ -65,8 +65,8 @@ export const RunSpec = z.strictObject({
   precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
   /**
    * Attention kernel (transformers' attn_implementation): `sdpa` (default; T5's relative position bias goes
-   * in as an additive mask), `eager` (the matmul-softmax of older transformers), `flex_attention` (CUDA only
-   * for training: it has no CPU backward).
+   * in as an additive mask), `eager` (the matmul-softmax of older transformers), `flex_attention` (CUDA only,
+   * and not for training a model with attention dropout: flex has none). docs/engine.md, "Attention kernels".
    */
   attention: z.enum(["sdpa", "eager", "flex_attention"]).default("sdpa"),
   device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
