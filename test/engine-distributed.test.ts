@@ -66,7 +66,7 @@ describe("quicklearn train --nproc", () => {
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.run_id).toBe("ddp-run");
-    expect(result.stats.distributed).toEqual({ world_size: 2, backend: "gloo" });
+    expect(result.stats.distributed).toMatchObject({ world_size: 2, backend: "gloo", parallel: "ddp" });
     expect(result.stats.train.steps).toBe(6); // ceil(7 / 3) × 2 epochs: the global batch, not per process
     expect(readFileSync(result.outputs.train_log, "utf8").trim().split("\n")).toHaveLength(6);
     const predictions = readFileSync(result.outputs.predictions, "utf8").trim().split("\n");

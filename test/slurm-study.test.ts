@@ -12,10 +12,12 @@ import { tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * A tiny study through `quicklearn run --executor slurm` on a real one-node SLURM, with the real engine on
- * CPU: a pre-finetune that two B1 runs start from (afterok on its array task), two instruction-tuned runs.
- * Mid-study one array task is requeued (`scontrol requeue`, as preemption does) while its run is training,
- * and another is cancelled (`scancel`). The requeued task resumes its run from the checkpoint; resubmitting
- * runs only the cancelled run; every run ends done exactly once.
+ * CPU: a pre-finetune that two B1 runs start from (afterok on its array task), two instruction-tuned runs and
+ * an instruction-tuned mtl run. With --mtl-processes 2 the pre-finetune and the mtl run go into an array of
+ * their own and train with two torchrun processes (gloo). Mid-study the pre-finetune's task is requeued
+ * (`scontrol requeue`, as preemption does) while it is training, and another task is cancelled (`scancel`).
+ * The requeued task resumes its run from the checkpoint; resubmitting runs only the cancelled run; every run
+ * ends done exactly once.
  */
 const SUPERNI = resolve(projectRoot, "../shared/superni");
 const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
@@ -48,7 +50,7 @@ arms:
     role: instruction-tuned
     model: ${model}
     encoding: thesis-def-pos
-    settings: [stl]
+    settings: [stl, mtl]
     budgets: [8]
 `,
   );
@@ -108,26 +110,34 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
 
   it("--dry-run prints the sbatch scripts and submits nothing", async () => {
     const out = join(root, "dry");
-    const r = await cli([
-      "run",
-      specPath,
-      "--out",
-      out,
-      "--superni",
-      SUPERNI,
-      "--cpu",
-      "--executor",
-      "slurm",
-      "--dry-run",
-      "--time",
-      "00:30:00",
-    ]);
+    const args = ["run", specPath, "--out", out, "--superni", SUPERNI, "--cpu", "--executor", "slurm"];
+    const r = await cli([...args, "--dry-run", "--time", "00:30:00"]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain("#SBATCH --array=0-2\n");
+    expect(r.out).toContain("#SBATCH --array=0-3\n");
     expect(r.out).toContain("#SBATCH --time=00:30:00\n");
     expect(r.out).toContain("#SBATCH --dependency=afterok:<job L0>_0\n");
     expect(r.out).toMatch(/worker --study \S+ --runs "\$runs" --cpu --retries 1\n/);
     expect(existsSync(join(out, "slurm", "jobs.json"))).toBe(false);
+
+    // With --mtl-processes the pre-finetune and the mtl run get an array of their own (no gres with --cpu);
+    // on two nodes, one task per node and the srun + torchrun line the worker starts.
+    const mtl = await cli([...args, "--dry-run", "--mtl-processes", "2", "--mtl-nodes", "2"]);
+    expect(mtl.code, mtl.err).toBe(0);
+    // stdout: "# ---- job KEY (sbatch script) ----" then the script, for each job.
+    const parts = mtl.out.split(/^# ---- job (\S+) \(sbatch script\) ----\n/m).slice(1);
+    const scripts: Record<string, string> = {};
+    for (let i = 0; i < parts.length; i += 2) scripts[parts[i]!] = parts[i + 1]!;
+    expect(Object.keys(scripts)).toEqual(["L0-mtl", "L0", "L1"]);
+    expect(scripts["L0-mtl"]).toContain(
+      "#SBATCH --array=0-1\n#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n",
+    );
+    expect(scripts["L0-mtl"]).not.toContain("--gres");
+    expect(scripts["L0-mtl"]).toMatch(/# each run: srun --nodes=2 .* --nproc_per_node=2 .* --device cpu'\n/);
+    expect(scripts["L0-mtl"]).toMatch(
+      /--cpu --retries 1 --mtl-processes 2 --mtl-parallel ddp --mtl-nodes 2\n/,
+    );
+    expect(scripts.L0).not.toMatch(/--nodes|--mtl/);
+    expect(scripts.L1).toContain("#SBATCH --dependency=afterok:<job L0-mtl>_0\n");
   });
 
   it("runs to completion through a requeue and a cancel: every run done exactly once", async () => {
@@ -146,16 +156,19 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
       "slurm",
       "--array-parallelism",
       "2",
+      "--mtl-processes",
+      "2",
     ]);
     expect(sub.code, sub.err).toBe(0);
     const jobs = (await readJobs(out))!.submissions[0]!.jobs;
     expect(jobs.map((j) => [j.key, j.tasks.length])).toEqual([
-      ["L0", 3],
+      ["L0-mtl", 2],
+      ["L0", 2],
       ["L1", 2],
     ]);
-    const l0 = jobs[0]!;
-    expect(jobs[1]!.dependency).toBe(`afterok:${l0.job_id}_0`);
-    const [pft, instA] = [l0.tasks[0]![0]!, l0.tasks[1]![0]!];
+    const [l0mtl, l0] = [jobs[0]!, jobs[1]!];
+    expect(jobs[2]!.dependency).toBe(`afterok:${l0mtl.job_id}_0`);
+    const [pft, instMtl, instA] = [l0mtl.tasks[0]![0]!, l0mtl.tasks[1]![0]!, l0.tasks[0]![0]!];
 
     // Preempt the pre-finetune once it has a checkpoint; cancel an instruction-tuned run while it runs.
     const ckpt = join(out, "runs", pft, "checkpoint");
@@ -164,31 +177,35 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
       () => existsSync(ckpt) && readdirSync(ckpt).length > 0,
       300_000,
     );
-    await scontrolRequeue(`${l0.job_id}_0`);
+    await scontrolRequeue(`${l0mtl.job_id}_0`);
     await waitFor(
       "the instruction-tuned run to start",
       () => state(out, instA).status === "running",
       300_000,
     );
-    await scancel([`${l0.job_id}_1`]);
+    await scancel([`${l0.job_id}_0`]);
 
     let s = await waitForJobs(out, 400_000);
     const byTask = new Map(s.tasks.map((t) => [`${t.key}_${t.task}`, t.state]));
     expect(Object.fromEntries(byTask)).toEqual({
-      L0_0: "COMPLETED",
-      L0_1: "CANCELLED",
-      L0_2: "COMPLETED",
+      "L0-mtl_0": "COMPLETED",
+      "L0-mtl_1": "COMPLETED",
+      L0_0: "CANCELLED",
+      L0_1: "COMPLETED",
       L1_0: "COMPLETED",
       L1_1: "COMPLETED",
     });
-    // The requeued pre-finetune resumed from its checkpoint rather than starting over.
-    const stats = JSON.parse(readFileSync(join(out, "runs", pft, "stats.json"), "utf8"));
-    expect(stats.train.resumed_from_step).toBeGreaterThan(0);
+    // The requeued pre-finetune resumed from its checkpoint rather than starting over, with 2 processes.
+    const stats = (id: string) => JSON.parse(readFileSync(join(out, "runs", id, "stats.json"), "utf8"));
+    expect(stats(pft).train.resumed_from_step).toBeGreaterThan(0);
+    for (const id of [pft, instMtl])
+      expect(stats(id).distributed, id).toMatchObject({ world_size: 2, backend: "gloo" });
+    expect(stats(l0.tasks[1]![0]!).distributed).toBeUndefined();
 
     const status = await cli(["status", out, "--json"]);
     expect(status.code, status.err).toBe(0);
     const st = JSON.parse(status.out);
-    expect([st.total, st.done, st.pending, st.failed]).toEqual([5, 4, 1, 0]);
+    expect([st.total, st.done, st.pending, st.failed]).toEqual([6, 5, 1, 0]);
     expect(st.slurm.active).toBe(0);
     const doneBefore = new Map(
       jobs
@@ -218,7 +235,7 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     expect(s.tasks.at(-1)!.state).toBe("COMPLETED");
 
     const final = JSON.parse((await cli(["status", out, "--json"])).out);
-    expect([final.total, final.done, final.pending, final.failed]).toEqual([5, 5, 0, 0]);
+    expect([final.total, final.done, final.pending, final.failed]).toEqual([6, 6, 0, 0]);
     // Done exactly once: what was done before the resubmission was not touched again.
     for (const [id, text] of doneBefore) expect(stateText(out, id), id).toBe(text);
     const text = await cli(["status", out]);

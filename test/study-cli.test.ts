@@ -129,4 +129,31 @@ describe("study commands", () => {
     expect(r.stderr).toMatch(/needs a SuperNI checkout/);
     expect(existsSync(join(d, "s"))).toBe(false);
   });
+
+  it("--mtl-processes flags: clear errors before anything is written", async () => {
+    const d = await tmp();
+    const out = join(d, "s");
+    const run = (...flags: string[]) =>
+      runCli(["run", "--preset", "demo", "--out", out, "--superni", "../shared/superni", ...flags]);
+    const tooMany = await run("--gpus", "0,1", "--mtl-processes", "4");
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/--mtl-processes 4 needs 4 GPUs, but --gpus gives 2/);
+    const parallel = await run("--mtl-parallel", "fsdp");
+    expect(parallel.code).toBe(2);
+    expect(parallel.stderr).toMatch(/--mtl-parallel only applies with --mtl-processes N/);
+    const nodes = await run("--mtl-processes", "2", "--mtl-nodes", "2");
+    expect(nodes.code).toBe(2);
+    expect(nodes.stderr).toMatch(/--mtl-nodes only applies with --executor slurm/);
+    const badKind = await run("--mtl-processes", "2", "--mtl-parallel", "zero3");
+    expect(badKind.code).not.toBe(0);
+    expect(existsSync(out)).toBe(false);
+
+    const worker = (...flags: string[]) => runCli(["worker", "--study", out, "--runs", "x", ...flags]);
+    const oneGpu = await worker("--gpu", "0", "--mtl-processes", "2");
+    expect(oneGpu.code).toBe(2);
+    expect(oneGpu.stderr).toMatch(/--mtl-processes 2 needs 2 GPUs, but --gpu gives one/);
+    const noJob = await worker("--mtl-processes", "2", "--mtl-nodes", "2");
+    expect(noJob.code).toBe(2);
+    expect(noJob.stderr).toMatch(/--mtl-nodes needs a SLURM job of several nodes/);
+  });
 });

@@ -23,6 +23,12 @@ export interface DistributedRunOptions {
   signal?: AbortSignal;
   python?: string;
   env?: Record<string, string>;
+  /**
+   * Start torchrun another way, e.g. one torchrun per node through srun (src/runner/slurm/script.ts):
+   * `command` gets the Python and the one-machine torchrun arguments and returns the command line to spawn;
+   * the spec file is written under `specDir`, which must be a folder every node sees.
+   */
+  launcher?: { specDir: string; command: (python: string, args: string[]) => string[] };
 }
 
 const STDERR_TAIL_LINES = 40;
@@ -64,11 +70,13 @@ export async function runDistributed(spec: RunSpecInput, opts: DistributedRunOpt
       "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), "quicklearn-launch-"));
+  const dir = await mkdtemp(join(opts.launcher?.specDir ?? tmpdir(), "quicklearn-launch-"));
   try {
     const specFile = join(dir, "spec.json");
     await writeFile(specFile, JSON.stringify(parsed.data));
-    return await spawnTorchrun(python, torchrunArgs(specFile, opts.nproc, opts.device), opts);
+    const args = torchrunArgs(specFile, opts.nproc, opts.device);
+    const [command, ...rest] = opts.launcher ? opts.launcher.command(python, args) : [python, ...args];
+    return await spawnTorchrun(command!, rest, opts);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

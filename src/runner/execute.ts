@@ -51,6 +51,11 @@ export interface ExecuteOptions {
   stopping?: () => boolean;
   /** When false, a failure leaves the run pending (with its error) because it will be retried. */
   finalAttempt?: boolean;
+  /**
+   * The spec's train.parallel for this execution (mtl runs with --mtl-processes). Like `device`, it is an
+   * execution choice: spec.json, the run id and the update stay the same.
+   */
+  parallel?: "ddp" | "fsdp";
 }
 
 export async function executeRun(
@@ -76,6 +81,7 @@ export async function executeRun(
     await store.writeState(id, { ...running, engine_outputs: engineOutputs });
     try {
       const spec = await store.engineSpec(id, opts.device);
+      if (opts.parallel && spec.train) spec.train = { ...spec.train, parallel: opts.parallel };
       // The engine finished before a crash: its outputs are intact, so only scoring is left to do.
       if (!(await store.verifyHashes(id, engineOutputs))) {
         await worker.run(spec, opts.onEvent);
@@ -88,7 +94,7 @@ export async function executeRun(
       return { status: "done" };
     } catch (e) {
       const error = errorMessage(e);
-      if (opts.stopping?.()) {
+      if (opts.stopping?.() || engineInterrupted(e)) {
         await store.writeState(id, { status: "pending", attempts, engine_outputs: engineOutputs });
         return { status: "interrupted" };
       }
@@ -104,6 +110,14 @@ export async function executeRun(
   } finally {
     await claim.lock.release();
   }
+}
+
+/**
+ * The engine was stopped by SIGINT/SIGTERM. That is a stop, not a failure, even when the engine heard it
+ * before we did: SLURM's cancel or preemption signals every process of the job, in no particular order.
+ */
+function engineInterrupted(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "interrupted";
 }
 
 function errorMessage(e: unknown): string {

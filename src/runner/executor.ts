@@ -21,6 +21,8 @@ export interface ExecutionRun {
   depends_on: string[];
   /** Base model + starting point: runs of one group share a loaded model. */
   group: string;
+  /** stl | mtl | prefinetune | eval: with --mtl-processes, mtl and prefinetune runs go through torchrun. */
+  setting?: string;
 }
 
 export interface ExecutionJob {

@@ -14,6 +14,7 @@ export {
   type WorkerSlot,
   type StartEngine,
   type DeviceOptions,
+  type LocalMtl,
 } from "./local.js";
 export { DagScheduler, type SchedRun } from "./scheduler.js";
 export { runWorker, selectRuns, parseShard, type WorkerOptions, type WorkerSummary } from "./worker.js";
@@ -22,4 +23,13 @@ export { prepareStudy, executionRuns, type Prepared } from "./prepare.js";
 export { writeResults, collectResults, METRICS, type ResultRow, type Results } from "./results.js";
 export { FileLock, isHeld, describeHolder, type LockOwner } from "./lock.js";
 export { ProgressView } from "./progress.js";
-export { startEngineWorker } from "./engine.js";
+export { startEngineWorker, startDistributedEngine } from "./engine.js";
+export {
+  isMtlSetting,
+  mtlOptionsFrom,
+  mtlLaunch,
+  type MtlOptions,
+  type Parallel,
+  type StartDistributed,
+} from "./mtl.js";
+export { GpuPool } from "./gpu-pool.js";

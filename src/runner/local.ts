@@ -1,13 +1,17 @@
 import { availableParallelism } from "node:os";
-import { executeRun, type EngineEvent, type EngineWorkerLike } from "./execute.js";
+import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
 import type { ExecutionJob, ExecutionSummary, Executor } from "./executor.js";
-import { DagScheduler } from "./scheduler.js";
+import { GpuPool } from "./gpu-pool.js";
+import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
+import { DagScheduler, type SchedRun } from "./scheduler.js";
 
 /** One engine worker of the pool: a device and the environment its Python process starts with. */
 export interface WorkerSlot {
   name: string;
   device: "auto" | "cpu" | "cuda";
   env: Record<string, string>;
+  /** The GPU index it runs on (--gpus). */
+  gpu?: number;
 }
 
 export type StartEngine = (opts: {
@@ -37,6 +41,7 @@ export function workerSlots(opts: DeviceOptions): WorkerSlot[] {
         name: `gpu${gpu}${n > opts.gpus!.length ? `.${Math.floor(i / opts.gpus!.length)}` : ""}`,
         device: "cuda",
         env: { CUDA_VISIBLE_DEVICES: String(gpu) },
+        gpu,
       };
     });
   }
@@ -50,20 +55,37 @@ export function workerSlots(opts: DeviceOptions): WorkerSlot[] {
   }));
 }
 
-/** Runs the DAG on this machine with a pool of engine workers (one Python process each, started lazily). */
+/** --mtl-processes for the local pool: how mtl/prefinetune runs start, and every GPU given (--gpus). */
+export interface LocalMtl {
+  options: MtlOptions;
+  start: StartDistributed;
+  gpus?: readonly number[];
+}
+
+/**
+ * Runs the DAG on this machine with a pool of engine workers (one Python process each, started lazily).
+ * With `mtl`, a worker that takes an mtl or prefinetune run trains it with torchrun instead: on N GPUs of
+ * its own (GpuPool), or on the CPU with its threads split between the N processes.
+ */
 export class LocalExecutor implements Executor {
   readonly name = "local";
   private stopping = false;
   private readonly engines = new Set<EngineWorkerLike>();
   private wake: (() => void) | null = null;
+  private readonly pool: GpuPool | null;
+  private mtlRuns = new Set<string>();
 
   constructor(
     private readonly slots: WorkerSlot[],
     private readonly startEngine: StartEngine,
-  ) {}
+    private readonly mtl?: LocalMtl,
+  ) {
+    this.pool = mtl?.gpus?.length ? new GpuPool(mtl.gpus, mtl.options.processes) : null;
+  }
 
   async execute(job: ExecutionJob): Promise<ExecutionSummary> {
     const sched = new DagScheduler(job.runs, job.done, job.retries);
+    if (this.mtl) this.mtlRuns = new Set(job.runs.filter((r) => isMtlSetting(r.setting)).map((r) => r.id));
     await Promise.all(this.slots.map((slot) => this.workerLoop(slot, sched, job)));
     const counts = sched.counts();
     return {
@@ -84,9 +106,22 @@ export class LocalExecutor implements Executor {
     const ev = job.events;
     let engine: EngineWorkerLike | null = null;
     let lastGroup: string | null = null;
+    /** Stop this worker's engine: gracefully, or killed (stopping, or after a failure left it suspect). */
+    const dropEngine = async (kill: boolean) => {
+      if (!engine) return;
+      const e = engine;
+      engine = null;
+      this.engines.delete(e);
+      if (kill || this.stopping) e.kill();
+      else await e.shutdown().catch(() => e.kill());
+      if (slot.gpu !== undefined) this.pool?.engineStopped(slot.gpu);
+      this.notify();
+    };
     try {
       while (!this.stopping) {
-        const run = sched.next(lastGroup);
+        // An mtl run holds or waits for this GPU: free it (an idle engine still holds its model there).
+        if (slot.gpu !== undefined && this.pool?.isReserved(slot.gpu)) await dropEngine(false);
+        const run = sched.next(lastGroup, (r) => this.canTake(slot, r));
         if (!run) {
           if (sched.finished) break;
           await new Promise<void>((r) => this.waitForChange(r));
@@ -95,39 +130,44 @@ export class LocalExecutor implements Executor {
         lastGroup = run.group;
         ev?.runStarted?.(run.id, slot.name);
         const finalAttempt = sched.isLastAttempt(run.id);
-        let outcome;
+        let outcome: RunOutcome;
         try {
-          if (!engine) {
-            ev?.workerState?.(slot.name, "starting");
-            engine = await this.startEngine({
+          if (this.mtlRuns.has(run.id)) {
+            await dropEngine(false);
+            outcome = await this.runMtl(slot, run, job, finalAttempt);
+          } else {
+            if (!engine) {
+              ev?.workerState?.(slot.name, "starting");
+              if (slot.gpu !== undefined) this.pool?.engineStarted(slot.gpu);
+              engine = await this.startEngine({
+                device: slot.device,
+                env: slot.env,
+                onEvent: (e) => {
+                  // Run events come through run()'s callback; only worker-level ones (no run_id) here.
+                  if (!e.run_id) ev?.engineEvent?.(slot.name, e);
+                },
+              }).catch((e: unknown) => {
+                if (slot.gpu !== undefined) this.pool?.engineStopped(slot.gpu);
+                throw e;
+              });
+              this.engines.add(engine);
+              if (this.stopping) engine.kill();
+            }
+            outcome = await executeRun(job.store, run.id, engine, {
               device: slot.device,
-              env: slot.env,
-              onEvent: (e) => {
-                // Run events come through run()'s callback; only worker-level ones (no run_id) here.
-                if (!e.run_id) ev?.engineEvent?.(slot.name, e);
-              },
+              onEvent: (e) => ev?.engineEvent?.(slot.name, e),
+              stopping: () => this.stopping,
+              finalAttempt,
             });
-            this.engines.add(engine);
-            if (this.stopping) engine.kill();
           }
-          outcome = await executeRun(job.store, run.id, engine, {
-            device: slot.device,
-            onEvent: (e) => ev?.engineEvent?.(slot.name, e),
-            stopping: () => this.stopping,
-            finalAttempt,
-          });
         } catch (e) {
           outcome = {
             status: "failed" as const,
             error: `worker ${slot.name}: ${(e as Error).message ?? String(e)}`,
           };
         }
-        if (outcome.status === "failed" && engine) {
-          // A failed run may have left the engine in a bad state (or dead): the next run gets a fresh one.
-          this.engines.delete(engine);
-          engine.kill();
-          engine = null;
-        }
+        // A failed run may have left the engine in a bad state (or dead): the next run gets a fresh one.
+        if (outcome.status === "failed") await dropEngine(true);
         const mapped = outcome.status === "blocked" ? "busy" : outcome.status;
         const after = sched.finish(run.id, mapped, "error" in outcome ? outcome.error : undefined);
         ev?.runEnded?.(run.id, slot.name, outcome, after === "waiting");
@@ -135,14 +175,49 @@ export class LocalExecutor implements Executor {
         this.notify();
       }
     } finally {
-      if (engine) {
-        this.engines.delete(engine);
-        if (this.stopping) engine.kill();
-        else await engine.shutdown().catch(() => engine?.kill());
-      }
+      await dropEngine(false);
       ev?.workerState?.(slot.name, "stopped");
       this.notify();
     }
+  }
+
+  /** One mtl run through torchrun: reserve its GPUs, wait until they are free, run, give them back. */
+  private async runMtl(
+    slot: WorkerSlot,
+    run: SchedRun,
+    job: ExecutionJob,
+    finalAttempt: boolean,
+  ): Promise<RunOutcome> {
+    const mtl = this.mtl!;
+    const gpus = this.pool && slot.gpu !== undefined ? this.pool.reserve(run.id, slot.gpu) : null;
+    this.notify(); // workers on the reserved GPUs stop their engines
+    try {
+      while (gpus && !this.pool!.isFree(run.id) && !this.stopping)
+        await new Promise<void>((r) => this.waitForChange(r));
+      if (this.stopping) return { status: "interrupted" };
+      const launch = mtlLaunch(slot, mtl.options.processes, gpus);
+      const engine = mtl.start({ nproc: mtl.options.processes, ...launch });
+      this.engines.add(engine);
+      try {
+        return await executeRun(job.store, run.id, engine, {
+          device: launch.device,
+          parallel: mtl.options.parallel,
+          onEvent: (e) => job.events?.engineEvent?.(slot.name, e),
+          stopping: () => this.stopping,
+          finalAttempt,
+        });
+      } finally {
+        this.engines.delete(engine);
+      }
+    } finally {
+      this.pool?.release(run.id);
+    }
+  }
+
+  /** Whether this worker may take the run now (GPUs reserved for an mtl run are off limits). */
+  private canTake(slot: WorkerSlot, run: SchedRun): boolean {
+    if (!this.pool || slot.gpu === undefined) return true;
+    return this.pool.canTake(slot.gpu, this.mtlRuns.has(run.id));
   }
 
   private waitForChange(resolve: () => void): void {

@@ -175,6 +175,7 @@ export function executionRuns(plan: Plan): ExecutionRun[] {
     id: r.id,
     depends_on: r.depends_on,
     group: `${r.model}\0${r.init_from_run ?? ""}`,
+    setting: r.setting,
   }));
 }
 

@@ -5,10 +5,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunSpecInput } from "../engine/spec.js";
 import { parseStudyYaml } from "../study/spec.js";
 import { readJsonl } from "../util/jsonl.js";
-import type { EngineWorkerLike } from "./execute.js";
+import { executeRun, type EngineWorkerLike } from "./execute.js";
 import { LocalExecutor, workerSlots } from "./local.js";
 import { executionRuns, prepareStudy } from "./prepare.js";
 import { DagScheduler, type SchedRun } from "./scheduler.js";
+import { runWorker } from "./worker.js";
 import { StudyStore } from "./store.js";
 
 // Scheduler unit tests: a fake engine is allowed here (and only here); end-to-end tests use the real one.
@@ -187,5 +188,195 @@ describe("LocalExecutor with a fake engine", () => {
     expect(second.failed).toEqual([]);
     expect(FakeEngine.log.map((l) => l.run).sort()).toEqual([flaky.id, mtl.id].sort());
     expect((await store.summary()).done).toBe(12);
+  });
+});
+
+/**
+ * --gpus with --mtl-processes: fake one-process engines and a fake torchrun that record which GPUs they use.
+ * Every engine that lives on a GPU while an mtl run holds it, or an mtl run starting beside a live engine,
+ * is a violation.
+ */
+describe("LocalExecutor with --mtl-processes on GPUs (fake engines)", () => {
+  const live = new Map<number, number>(); // GPU -> one-process engines alive on it
+  const busy = new Set<number>(); // GPUs an mtl run is training on
+  const violations: string[] = [];
+  const torchruns: { run: string; nproc: number; device: string; gpus: string; parallel?: string }[] = [];
+  const oneProcessRuns: string[] = [];
+  const yieldSome = () => new Promise((r) => setTimeout(r, 2));
+
+  const startEngine = async ({ env }: { env: Record<string, string> }): Promise<EngineWorkerLike> => {
+    const gpu = Number(env.CUDA_VISIBLE_DEVICES);
+    if (busy.has(gpu)) violations.push(`an engine started on GPU ${gpu} during an mtl run`);
+    live.set(gpu, (live.get(gpu) ?? 0) + 1);
+    let alive = true;
+    const end = () => {
+      if (alive) live.set(gpu, live.get(gpu)! - 1);
+      alive = false;
+    };
+    const fake = new FakeEngine();
+    return {
+      run: async (spec) => {
+        if (busy.has(gpu)) violations.push(`${spec.run_id} ran on GPU ${gpu} during an mtl run`);
+        oneProcessRuns.push(spec.run_id);
+        await yieldSome();
+        return fake.run(spec);
+      },
+      shutdown: async () => end(),
+      kill: end,
+    };
+  };
+
+  it("gives each mtl run N GPUs of its own and keeps single-task runs off them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-mtl-gpus-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const big = prepared.plan.runs.filter((r) => r.setting === "mtl" || r.setting === "prefinetune");
+      expect(big).toHaveLength(2);
+      const executor = new LocalExecutor(workerSlots({ gpus: [0, 1, 2] }), startEngine, {
+        options: { processes: 2, parallel: "fsdp" },
+        gpus: [0, 1, 2],
+        start: ({ nproc, device, env }) => ({
+          run: async (spec) => {
+            const gpus = env.CUDA_VISIBLE_DEVICES!.split(",").map(Number);
+            for (const g of gpus) {
+              if ((live.get(g) ?? 0) > 0)
+                violations.push(`${spec.run_id} started beside an engine on GPU ${g}`);
+              busy.add(g);
+            }
+            torchruns.push({
+              run: spec.run_id,
+              nproc,
+              device,
+              gpus: env.CUDA_VISIBLE_DEVICES!,
+              parallel: spec.train?.parallel,
+            });
+            await yieldSome();
+            await new FakeEngine().run(spec);
+            for (const g of gpus) busy.delete(g);
+            return {};
+          },
+          shutdown: async () => {},
+          kill: () => {},
+        }),
+      });
+      const summary = await executor.execute({
+        store,
+        runs: executionRuns(prepared.plan),
+        done: prepared.done,
+        retries: 0,
+      });
+      expect(summary.failed).toEqual([]);
+      expect((await store.summary()).done).toBe(prepared.plan.runs.length);
+      expect(violations).toEqual([]);
+      expect(torchruns.map((t) => t.run).sort()).toEqual(big.map((r) => r.id).sort());
+      for (const t of torchruns) {
+        expect(t).toMatchObject({ nproc: 2, device: "cuda", parallel: "fsdp" });
+        expect(new Set(t.gpus.split(",")).size).toBe(2);
+      }
+      expect(oneProcessRuns.filter((id) => big.some((r) => r.id === id))).toEqual([]);
+      expect([...live.values()].every((n) => n === 0)).toBe(true);
+      // train.parallel is an execution choice: the stored spec does not change.
+      const stored = JSON.parse(await readFile(join(store.runDir(big[0]!.id), "spec.json"), "utf8"));
+      expect(stored.train.parallel).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses more mtl processes than GPUs given, before running anything", () => {
+    const start = () => {
+      throw new Error("not reached");
+    };
+    expect(
+      () =>
+        new LocalExecutor(workerSlots({ gpus: [0] }), startEngine, {
+          options: { processes: 2, parallel: "ddp" },
+          gpus: [0],
+          start,
+        }),
+    ).toThrow("--mtl-processes 2 needs 2 GPUs, but --gpus gives 1");
+  });
+});
+
+describe("runWorker with --mtl-processes (fake engines)", () => {
+  it("trains mtl and prefinetune runs through torchrun, after stopping its engine worker", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-mtl-worker-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const log: string[] = [];
+      const startEngine = async (): Promise<EngineWorkerLike> => {
+        log.push("engine start");
+        const fake = new FakeEngine();
+        return {
+          run: async (spec) => (log.push(`engine ${spec.run_id}`), fake.run(spec)),
+          shutdown: async () => void log.push("engine shutdown"),
+          kill: () => log.push("engine kill"),
+        };
+      };
+      const summary = await runWorker(dir, await store.planRunIds(), {
+        slot: workerSlots({ cpu: true })[0]!,
+        retries: 0,
+        startEngine,
+        mtl: {
+          options: { processes: 2, parallel: "ddp" },
+          start: ({ nproc, device, env }) => ({
+            run: async (spec) => {
+              log.push(`torchrun ${spec.run_id} nproc=${nproc} ${device} parallel=${spec.train?.parallel}`);
+              expect(Number(env.QUICKLEARN_TORCH_THREADS)).toBeGreaterThanOrEqual(1);
+              return new FakeEngine().run(spec);
+            },
+            shutdown: async () => {},
+            kill: () => {},
+          }),
+        },
+      });
+      expect(summary.failed).toEqual([]);
+      expect(summary.done).toHaveLength(prepared.plan.runs.length);
+      const big = prepared.plan.runs.filter((r) => r.setting === "mtl" || r.setting === "prefinetune");
+      for (const r of prepared.plan.runs) {
+        const viaTorchrun = log.some((l) => l.startsWith(`torchrun ${r.id} nproc=2 cpu parallel=ddp`));
+        expect(viaTorchrun, r.id).toBe(big.includes(r));
+        expect(log.includes(`engine ${r.id}`), r.id).toBe(!big.includes(r));
+      }
+      // No engine worker is alive while torchrun trains.
+      let alive = false;
+      for (const l of log) {
+        if (l === "engine start") alive = true;
+        if (l === "engine shutdown" || l === "engine kill") alive = false;
+        if (l.startsWith("torchrun")) expect(alive, l).toBe(false);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("executeRun", () => {
+  it("leaves a run pending when its engine was interrupted by a signal before we heard of the stop", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-interrupted-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const id = prepared.plan.runs.find((r) => r.setting === "stl" && r.depends_on.length === 0)!.id;
+      const failing = (code: string): EngineWorkerLike => ({
+        run: async () => {
+          throw Object.assign(new Error("run interrupted (SIGINT/SIGTERM)"), { code });
+        },
+        shutdown: async () => {},
+        kill: () => {},
+      });
+      const opts = { device: "cpu" as const, stopping: () => false, finalAttempt: true };
+      expect(await executeRun(store, id, failing("interrupted"), opts)).toEqual({ status: "interrupted" });
+      expect((await store.readState(id)).status).toBe("pending");
+      expect((await executeRun(store, id, failing("internal"), opts)).status).toBe("failed");
+      expect((await store.readState(id)).status).toBe("failed");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -53,9 +53,12 @@ export class DagScheduler {
     }
   }
 
-  /** The next run for a worker whose last run was in `lastGroup`, or null when nothing is ready now. */
-  next(lastGroup: string | null): SchedRun | null {
-    const ready = [...this.runs.values()].filter((r) => this.isReady(r));
+  /**
+   * The next run for a worker whose last run was in `lastGroup`, or null when nothing is ready now; `allow`
+   * leaves out ready runs this worker cannot take now (an mtl run while too few GPUs are free).
+   */
+  next(lastGroup: string | null, allow: (r: SchedRun) => boolean = () => true): SchedRun | null {
+    const ready = [...this.runs.values()].filter((r) => this.isReady(r) && allow(r));
     if (ready.length === 0) return null;
     const rank = (r: SchedRun): [number, number, number, number] => [
       -(this.dependents.get(r.id) ?? 0),

@@ -1,7 +1,8 @@
 import { UserError } from "../util/errors.js";
-import { executeRun, type EngineWorkerLike, type RunOutcome } from "./execute.js";
+import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
 import type { ExecutorEvents } from "./executor.js";
 import type { StartEngine, WorkerSlot } from "./local.js";
+import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
 import { openStudy, type StudyStore } from "./store.js";
 
 /**
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   events?: ExecutorEvents;
   /** Set by Ctrl-C / SIGTERM (SLURM preemption): the current run goes back to pending. */
   signal?: AbortSignal;
+  /** --mtl-processes: mtl and prefinetune runs are trained by torchrun, not by the one engine worker. */
+  mtl?: { options: MtlOptions; start: StartDistributed };
 }
 
 export interface WorkerSummary {
@@ -36,35 +39,59 @@ export async function runWorker(
   const store = await openStudy(studyDir);
   const summary: WorkerSummary = { done: [], failed: [], skipped: [] };
   let engine: EngineWorkerLike | null = null;
+  /** The torchrun of the current mtl run, if one is running. */
+  let distributed: EngineWorkerLike | null = null;
   const stopping = () => opts.signal?.aborted ?? false;
-  const onAbort = () => engine?.kill();
+  const onAbort = () => {
+    engine?.kill();
+    distributed?.kill();
+  };
   opts.signal?.addEventListener("abort", onAbort);
   const ev = opts.events;
+  const mtl = opts.mtl;
   try {
     for (const id of await byModelGroup(store, runIds)) {
       if (stopping()) {
         summary.skipped.push({ id, reason: "stopped" });
         continue;
       }
+      const viaTorchrun = mtl !== undefined && isMtlSetting((await store.readRun(id)).setting);
+      if (viaTorchrun && engine) {
+        // The engine worker would keep its model in (GPU) memory beside the torchrun processes.
+        await engine.shutdown().catch(() => engine?.kill());
+        engine = null;
+      }
       let outcome: RunOutcome = { status: "busy" };
       for (let attempt = 0; attempt <= opts.retries && !stopping(); attempt++) {
         ev?.runStarted?.(id, opts.slot.name);
+        const exec = {
+          onEvent: (e: EngineEvent) => ev?.engineEvent?.(opts.slot.name, e),
+          stopping,
+          finalAttempt: attempt === opts.retries,
+        };
         try {
-          engine ??= await opts.startEngine({
-            device: opts.slot.device,
-            env: opts.slot.env,
-            onEvent: (e) => {
-              if (!e.run_id) ev?.engineEvent?.(opts.slot.name, e);
-            },
-          });
-          outcome = await executeRun(store, id, engine, {
-            device: opts.slot.device,
-            onEvent: (e) => ev?.engineEvent?.(opts.slot.name, e),
-            stopping,
-            finalAttempt: attempt === opts.retries,
-          });
+          if (viaTorchrun) {
+            const launch = mtlLaunch(opts.slot, mtl.options.processes, null);
+            distributed = mtl.start({ nproc: mtl.options.processes, nodes: mtl.options.nodes, ...launch });
+            outcome = await executeRun(store, id, distributed, {
+              ...exec,
+              device: launch.device,
+              parallel: mtl.options.parallel,
+            });
+          } else {
+            engine ??= await opts.startEngine({
+              device: opts.slot.device,
+              env: opts.slot.env,
+              onEvent: (e) => {
+                if (!e.run_id) ev?.engineEvent?.(opts.slot.name, e);
+              },
+            });
+            outcome = await executeRun(store, id, engine, { ...exec, device: opts.slot.device });
+          }
         } catch (e) {
           outcome = { status: "failed", error: (e as Error).message ?? String(e) };
+        } finally {
+          distributed = null;
         }
         const retry = outcome.status === "failed" && attempt < opts.retries;
         ev?.runEnded?.(id, opts.slot.name, outcome, retry);

@@ -3,12 +3,14 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   LocalExecutor,
+  mtlOptionsFrom,
   openStudy,
   parseShard,
   ProgressView,
   runStudy,
   runWorker,
   selectRuns,
+  startDistributedEngine,
   startEngineWorker,
   workerSlots,
   type Executor,
@@ -27,6 +29,7 @@ import {
 } from "../../study/index.js";
 import { UserError } from "../../util/errors.js";
 import {
+  checkMultiNodeEnv,
   registerCancelCommand,
   registerSlurmOptions,
   slurmExecutorFrom,
@@ -89,8 +92,15 @@ export function registerStudyCommands(program: Command): void {
     .option("--gpus <list>", "GPU indices, one worker per GPU (e.g. 0,1)", parseGpus)
     .option("--max-parallel <n>", "number of engine workers", parsePositiveInt)
     .option("--retries <n>", "retries of a failed run before it is marked failed", parseNonNegativeInt, 1)
+    .option(
+      "--mtl-processes <n>",
+      "train mtl and prefinetune runs with N data-parallel processes (torchrun): N GPUs each with --gpus",
+      parsePositiveInt,
+    )
+    .addOption(mtlParallelOption())
     .action(async (file, opts) => {
       if (opts.cpu && opts.gpus) throw new UserError("--cpu and --gpus exclude each other");
+      const mtl = mtlOptionsFrom(opts);
       const study = await loadStudyArg(file, opts.preset, resolve(opts.out));
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
       const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
@@ -99,6 +109,7 @@ export function registerStudyCommands(program: Command): void {
         new LocalExecutor(
           workerSlots({ cpu: opts.cpu, gpus: opts.gpus, maxParallel: opts.maxParallel }),
           startEngineWorker,
+          mtl ? { options: mtl, start: startDistributedEngine, gpus: opts.gpus } : undefined,
         );
       const result = await withInterrupts(executor, () =>
         runStudy(study, {
@@ -157,8 +168,31 @@ export function registerStudyCommands(program: Command): void {
     .option("--cpu", "run on CPU")
     .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", parseNonNegativeInt)
     .option("--retries <n>", "retries of a failed run", parseNonNegativeInt, 1)
+    .option(
+      "--mtl-processes <n>",
+      "train mtl and prefinetune runs with N data-parallel processes (torchrun; every GPU of the job)",
+      parsePositiveInt,
+    )
+    .addOption(mtlParallelOption())
+    .option(
+      "--mtl-nodes <m>",
+      "mtl runs on M nodes: one torchrun per node through srun (inside the mtl array's SLURM job)",
+      parsePositiveInt,
+    )
     .option("--json", "print the outcome as one JSON document")
     .action(async (opts) => {
+      if (opts.cpu && opts.gpu !== undefined) throw new UserError("--cpu and --gpu exclude each other");
+      const mtl = mtlOptionsFrom(opts);
+      if (opts.mtlNodes !== undefined) {
+        if (!mtl) throw new UserError("--mtl-nodes only applies with --mtl-processes N");
+        if (opts.mtlNodes > 1) checkMultiNodeEnv();
+        mtl.nodes = opts.mtlNodes;
+      }
+      if (mtl && opts.gpu !== undefined && mtl.processes > 1)
+        throw new UserError(
+          `--mtl-processes ${mtl.processes} needs ${mtl.processes} GPUs, but --gpu gives one`,
+          "leave out --gpu: the processes take the GPUs the job was given (CUDA_VISIBLE_DEVICES)",
+        );
       const ids = await selectRuns(opts.study, {
         runs: opts.runs,
         shard: opts.shard ? parseShard(opts.shard) : undefined,
@@ -176,6 +210,7 @@ export function registerStudyCommands(program: Command): void {
           startEngine: startEngineWorker,
           events: new ProgressView(ids.length, 0),
           signal: controller.signal,
+          mtl: mtl ? { options: mtl, start: startDistributedEngine } : undefined,
         });
       } finally {
         process.off("SIGINT", stop);
@@ -236,6 +271,13 @@ export async function withInterrupts<T>(executor: Executor, body: () => Promise<
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+function mtlParallelOption() {
+  return new Option(
+    "--mtl-parallel <kind>",
+    "how the --mtl-processes share a run: ddp (a full copy each) or fsdp (weights and optimizer state sharded)",
+  ).choices(["ddp", "fsdp"] as const);
 }
 
 function parseGpus(s: string): number[] {

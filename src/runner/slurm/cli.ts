@@ -5,6 +5,7 @@ import { cancelStudy, slurmStudyStatus, type SlurmStudyStatus } from "./status.j
 
 export { registerSlurmOptions, slurmOptionsFrom, type SlurmCliOptions } from "./options.js";
 export { runOnSlurm, SlurmExecutor, slurmExecutorFrom } from "./executor.js";
+export { checkMultiNodeEnv } from "./script.js";
 
 /**
  * The SLURM executor's command-line surface, kept here so the study commands (src/cli/commands/study.ts)

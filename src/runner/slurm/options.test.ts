@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.js";
-import { slurmExecutorFrom } from "./executor.js";
+import { gresWithGpus, slurmExecutorFrom } from "./executor.js";
 import { slurmOptionsFrom } from "./options.js";
 
 describe("SLURM flags of quicklearn run", () => {
@@ -22,6 +22,44 @@ describe("SLURM flags of quicklearn run", () => {
     expect(() => slurmExecutorFrom({ executor: "slurm" }, { gpus: [0] })).toThrow(/--gres gpu:N/);
     expect(() => slurmExecutorFrom({ executor: "slurm" }, { maxParallel: 2 })).toThrow(/--array-parallelism/);
     expect(slurmExecutorFrom({ executor: "slurm" }, { cpu: true })?.name).toBe("slurm");
+  });
+
+  it("--mtl-processes N: the mtl arrays ask for N GPUs (from --gres), none with --cpu, or --mtl-gres", () => {
+    expect(gresWithGpus(undefined, 4)).toBe("gpu:4");
+    expect(gresWithGpus("gpu:1", 4)).toBe("gpu:4");
+    expect(gresWithGpus("gpu:a100:1", 2)).toBe("gpu:a100:2");
+    expect(gresWithGpus("gpu", 2)).toBe("gpu:2");
+    expect(gresWithGpus("tmpdisk:10,gpu:h100:1", 8)).toBe("tmpdisk:10,gpu:h100:8");
+    expect(gresWithGpus("tmpdisk:10", 2)).toBe("tmpdisk:10,gpu:2");
+    const opts = (o: object, run: object) =>
+      (slurmExecutorFrom({ executor: "slurm", ...o }, run) as unknown as { opts: Record<string, unknown> })
+        .opts;
+    expect(opts({ gres: "gpu:a100:1" }, { mtlProcesses: 4 })).toMatchObject({
+      gres: "gpu:a100:1",
+      mtlProcesses: 4,
+      mtlParallel: "ddp",
+      mtlGres: "gpu:a100:4",
+    });
+    expect(opts({}, { mtlProcesses: 2, cpu: true }).mtlGres).toBeUndefined();
+    expect(
+      opts({ mtlGres: "gpu:h100:8", mtlNodes: 2 }, { mtlProcesses: 8, mtlParallel: "fsdp" }),
+    ).toMatchObject({ mtlGres: "gpu:h100:8", mtlNodes: 2, mtlParallel: "fsdp" });
+    expect(opts({}, {}).mtlProcesses).toBeUndefined();
+  });
+
+  it("--mtl-nodes and --mtl-gres need --mtl-processes, and only apply with --executor slurm", () => {
+    expect(() => slurmExecutorFrom({ executor: "slurm", mtlNodes: 2 }, {})).toThrow(
+      "--mtl-nodes only applies with --mtl-processes N",
+    );
+    expect(() => slurmExecutorFrom({ executor: "slurm", mtlGres: "gpu:2" }, {})).toThrow(
+      "--mtl-gres only applies with --mtl-processes N",
+    );
+    expect(() => slurmOptionsFrom({ executor: "local", mtlNodes: 2 })).toThrow(
+      "--mtl-nodes only applies with --executor slurm",
+    );
+    expect(() => slurmExecutorFrom({ executor: "slurm", mtlGres: "gpu;x" }, { mtlProcesses: 2 })).toThrow(
+      /--mtl-gres "gpu;x"/,
+    );
   });
 
   it("quicklearn cancel on a study without SLURM jobs says so and exits 2", async () => {

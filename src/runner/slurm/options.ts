@@ -43,6 +43,18 @@ export function registerSlurmOptions<C extends Command<unknown[], OptionValues, 
         positiveInt("--runs-per-task"),
       ),
     )
+    .addOption(
+      new Option(
+        "--mtl-nodes <m>",
+        "slurm: nodes per mtl/prefinetune run (with --mtl-processes N: N per node, srun + torchrun)",
+      ).argParser(positiveInt("--mtl-nodes")),
+    )
+    .addOption(
+      new Option(
+        "--mtl-gres <spec>",
+        "slurm: generic resources per mtl task (per node); default --gres with N GPUs, none with --cpu",
+      ),
+    )
     .addOption(new Option("--dry-run", "slurm: print the sbatch scripts, submit nothing"));
   return cmd;
 }
@@ -56,6 +68,8 @@ const SLURM_ONLY: (keyof SlurmCliOptions)[] = [
   "cpusPerTask",
   "mem",
   "runsPerTask",
+  "mtlNodes",
+  "mtlGres",
   "dryRun",
 ];
 
@@ -78,6 +92,8 @@ export function slurmOptionsFrom(o: SlurmCliOptions): SubmitOptions | null {
     cpusPerTask: o.cpusPerTask,
     mem: o.mem,
     runsPerTask: o.runsPerTask,
+    mtlNodes: o.mtlNodes,
+    mtlGres: o.mtlGres,
     dryRun: o.dryRun,
   };
 }

@@ -74,6 +74,27 @@ describe("planArrayJobs", () => {
     ]);
   });
 
+  it("puts mtl runs into arrays of their own, one per task, first in their level; dependencies cross kinds", () => {
+    const mtl = (r: SlurmRunRef) => ({ ...r, mtl: true });
+    const jobs = planArrayJobs(
+      [
+        mtl(run("pft")),
+        run("inst-a", [], "tk"),
+        mtl(run("inst-mtl", [], "tk")),
+        mtl(run("b2-mtl", [], "t5")),
+        run("b1-a", ["pft"]),
+        mtl(run("b1-mtl", ["pft"])),
+      ],
+      { runsPerTask: 4 },
+    );
+    expect(jobs.map((j) => [j.key, j.mtl ?? false, j.tasks, j.after])).toEqual([
+      ["L0-mtl", true, [["pft"], ["inst-mtl"], ["b2-mtl"]], []],
+      ["L0", false, [["inst-a"]], []],
+      ["L1-mtl", true, [["b1-mtl"]], [{ job: "L0-mtl", task: 0 }]],
+      ["L1", false, [["b1-a"]], [{ job: "L0-mtl", task: 0 }]],
+    ]);
+  });
+
   it("rejects unknown dependencies and cycles with a message naming the run", () => {
     expect(() => planArrayJobs([run("a", ["nope"])])).toThrow(
       /run a depends on nope, which is not in the plan/,

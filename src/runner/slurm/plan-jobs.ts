@@ -8,6 +8,10 @@ import { UserError } from "../../util/errors.js";
  * (`--dependency=afterok:<job>_<task>`) and not for a whole level of unrelated runs. The other runs of a level
  * share array jobs by the set of tasks they wait for, `runsPerTask` runs per task, runs of the same base
  * model side by side so a worker that runs several of them reuses what it loaded.
+ *
+ * Runs marked `mtl` (mtl and prefinetune runs under --mtl-processes) go into arrays of their own, one run per
+ * task, since their tasks ask for other resources (several GPUs, maybe several nodes): key `L<level>-mtl`,
+ * listed before the level's other arrays. Dependencies work across both kinds alike.
  */
 
 /** What the SLURM executor needs to know about a planned run (a subset of plan.json's run records). */
@@ -15,6 +19,8 @@ export interface SlurmRunRef {
   id: string;
   depends_on: readonly string[];
   model?: string;
+  /** Trained by several processes (--mtl-processes): its own array, one run per task. */
+  mtl?: boolean;
 }
 
 /** One array task that a job waits for, named by the job's key in the same submission. */
@@ -31,6 +37,8 @@ export interface ArrayJobPlan {
   tasks: string[][];
   /** Array tasks of earlier jobs that must finish successfully first. */
   after: TaskRef[];
+  /** An array of mtl runs: its tasks get the mtl resources and start torchrun. */
+  mtl?: boolean;
 }
 
 export interface PlanJobsOptions {
@@ -65,27 +73,29 @@ export function planArrayJobs(runs: readonly SlurmRunRef[], opts: PlanJobsOption
   const maxLevel = Math.max(-1, ...level.values());
   for (let lv = 0; lv <= maxLevel; lv++) {
     const atLevel = pending.filter((r) => level.get(r.id) === lv);
-    // Group by the exact set of tasks waited for; Map keeps first-seen order, so plan order decides names.
-    const groups = new Map<string, { after: TaskRef[]; runs: SlurmRunRef[] }>();
-    for (const r of atLevel) {
-      const after = uniqueRefs(r.depends_on.filter((d) => !done.has(d)).map((d) => placed.get(d)!));
-      const sig = after.map((t) => `${t.job}_${t.task}`).join(",");
-      const g = groups.get(sig) ?? { after, runs: [] };
-      g.runs.push(r);
-      groups.set(sig, g);
-    }
-    const groupList = [...groups.values()];
-    groupList.forEach((g, gi) => {
-      const tasks = packTasks(g.runs, providers, runsPerTask);
-      const chunks = chunk(tasks, maxArraySize);
-      chunks.forEach((taskChunk, ci) => {
-        let key = `L${lv}`;
-        if (groupList.length > 1) key += `-${letter(gi)}`;
-        if (chunks.length > 1) key += `-${ci + 1}`;
-        jobs.push({ key, level: lv, tasks: taskChunk, after: g.after });
-        taskChunk.forEach((ids, ti) => ids.forEach((id) => placed.set(id, { job: key, task: ti })));
+    for (const mtl of [true, false]) {
+      // Group by the exact set of tasks waited for; Map keeps first-seen order, so plan order decides names.
+      const groups = new Map<string, { after: TaskRef[]; runs: SlurmRunRef[] }>();
+      for (const r of atLevel.filter((r) => Boolean(r.mtl) === mtl)) {
+        const after = uniqueRefs(r.depends_on.filter((d) => !done.has(d)).map((d) => placed.get(d)!));
+        const sig = after.map((t) => `${t.job}_${t.task}`).join(",");
+        const g = groups.get(sig) ?? { after, runs: [] };
+        g.runs.push(r);
+        groups.set(sig, g);
+      }
+      const groupList = [...groups.values()];
+      groupList.forEach((g, gi) => {
+        const tasks = packTasks(g.runs, providers, mtl ? 1 : runsPerTask);
+        const chunks = chunk(tasks, maxArraySize);
+        chunks.forEach((taskChunk, ci) => {
+          let key = mtl ? `L${lv}-mtl` : `L${lv}`;
+          if (groupList.length > 1) key += `-${letter(gi)}`;
+          if (chunks.length > 1) key += `-${ci + 1}`;
+          jobs.push({ key, level: lv, tasks: taskChunk, after: g.after, ...(mtl ? { mtl } : {}) });
+          taskChunk.forEach((ids, ti) => ids.forEach((id) => placed.set(id, { job: key, task: ti })));
+        });
       });
-    });
+    }
   }
   return jobs;
 }

@@ -1,7 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { torchrunArgs } from "../../engine/launch.js";
 import type { ArrayJobPlan } from "./plan-jobs.js";
-import { dependencyFor, renderSbatchScript, shellQuote, validateSlurmOptions } from "./script.js";
+import {
+  checkMultiNodeEnv,
+  dependencyFor,
+  renderSbatchScript,
+  shellQuote,
+  srunTorchrun,
+  validateSlurmOptions,
+} from "./script.js";
 
 const ctx = {
   studyDir: "/scratch/me/study1",
@@ -107,5 +115,91 @@ describe("sbatch scripts", () => {
   it("quotes shell words only when needed", () => {
     expect(shellQuote("/a/b.js")).toBe("/a/b.js");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+
+  describe("the mtl array (--mtl-processes)", () => {
+    const mtlJob: ArrayJobPlan = {
+      key: "L1-mtl",
+      level: 1,
+      tasks: [["b1-mtl"]],
+      after: [{ job: "L0-mtl", task: 0 }],
+      mtl: true,
+    };
+    const opts = { gres: "gpu:1", mtlProcesses: 4, mtlGres: "gpu:4", cpusPerTask: 16 };
+    const mtlCtx = { ...ctx, workerArgs: ["--retries", "1"], python: "/opt/ql/.venv/bin/python" };
+
+    it("on one node: its own gres, and the worker runs torchrun --standalone itself", () => {
+      const script = renderSbatchScript(mtlJob, mtlCtx, opts, "afterok:77_0");
+      const directives = script.split("\n").filter((l) => l.startsWith("#SBATCH"));
+      expect(directives).toContain("#SBATCH --gres=gpu:4");
+      expect(directives).toContain("#SBATCH --dependency=afterok:77_0");
+      expect(directives).toContain("#SBATCH --cpus-per-task=16");
+      expect(script).not.toMatch(/--nodes|--ntasks-per-node|srun|MASTER_ADDR/);
+      expect(script).toContain(
+        'worker --study /scratch/me/study1 --runs "$runs" --retries 1 --mtl-processes 4 --mtl-parallel ddp\n',
+      );
+      // The other arrays keep --gres and no --mtl flags.
+      const stl = renderSbatchScript(l1, mtlCtx, opts, null);
+      expect(stl).toContain("#SBATCH --gres=gpu:1\n");
+      expect(stl).not.toContain("--mtl-");
+    });
+
+    it("on M nodes: --nodes M, one task per node, the rendezvous address, and the srun line it will start", () => {
+      const script = renderSbatchScript(mtlJob, mtlCtx, { ...opts, mtlNodes: 2, mtlParallel: "fsdp" }, null);
+      const directives = script.split("\n").filter((l) => l.startsWith("#SBATCH"));
+      expect(directives).toEqual(
+        expect.arrayContaining(["#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gres=gpu:4"]),
+      );
+      expect(script).toContain(
+        'export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -1)"\n',
+      );
+      expect(script).toContain("export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n");
+      expect(script).toMatch(/--mtl-processes 4 --mtl-parallel fsdp --mtl-nodes 2\n$/);
+      expect(() => execFileSync("bash", ["-n"], { input: script })).not.toThrow();
+      // The comment is the command the worker runs (spec path aside): bash reads it back word for word.
+      const line = script.split("\n").find((l) => l.startsWith("# each run: "))!;
+      const words = execFileSync("bash", ["-c", `srun() { printf '%s\\n' "$@"; }; ${line.slice(12)}`])
+        .toString()
+        .trimEnd()
+        .split("\n");
+      const spec = "runs/<run>/quicklearn-launch-*/spec.json";
+      expect(words).toEqual(
+        srunTorchrun(2, "/opt/ql/.venv/bin/python", torchrunArgs(spec, 4, "auto"), 16).slice(1),
+      );
+      expect(words).toContain("--cpus-per-task=16");
+    });
+
+    it("srun starts one torchrun per node, each with its own node rank and the shared rendezvous", () => {
+      const cmd = srunTorchrun(2, "echo", torchrunArgs("/s/it's.json", 4, "cuda"));
+      expect(cmd.slice(0, 5)).toEqual([
+        "srun",
+        "--nodes=2",
+        "--ntasks=2",
+        "--ntasks-per-node=1",
+        "--kill-on-bad-exit=1",
+      ]);
+      expect(cmd.slice(5, 7)).toEqual(["bash", "-c"]);
+      const onNode = (id: string) =>
+        execFileSync("bash", ["-c", cmd[7]!], {
+          env: { ...process.env, SLURM_NODEID: id, MASTER_ADDR: "node-a", MASTER_PORT: "20042" },
+        })
+          .toString()
+          .trim();
+      expect(onNode("1")).toBe(
+        "-m torch.distributed.run --nnodes=2 --node_rank=1 --master_addr=node-a --master_port=20042 " +
+          "--nproc_per_node=4 -m quicklearn_engine.launch --spec /s/it's.json --device cuda",
+      );
+      expect(onNode("0")).toContain("--node_rank=0 ");
+      expect(() => srunTorchrun(2, "python", ["-m", "x"])).toThrow(/--standalone/);
+    });
+
+    it("a worker asked for several nodes outside such a job says what is missing", () => {
+      expect(() => checkMultiNodeEnv({ SLURM_JOB_ID: "5" })).toThrow(
+        "--mtl-nodes needs a SLURM job of several nodes with MASTER_ADDR, MASTER_PORT set",
+      );
+      expect(() =>
+        checkMultiNodeEnv({ SLURM_JOB_ID: "5", MASTER_ADDR: "n", MASTER_PORT: "1" }),
+      ).not.toThrow();
+    });
   });
 });

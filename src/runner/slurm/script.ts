@@ -1,3 +1,4 @@
+import { torchrunArgs } from "../../engine/launch.js";
 import { UserError } from "../../util/errors.js";
 import type { ArrayJobPlan } from "./plan-jobs.js";
 
@@ -16,6 +17,14 @@ export interface SlurmOptions {
   mem?: string;
   /** Runs per array task for runs nobody depends on (default 1). */
   runsPerTask?: number;
+  /** run's --mtl-processes: mtl and prefinetune runs go into arrays of their own, N processes per node. */
+  mtlProcesses?: number;
+  /** run's --mtl-parallel (ddp | fsdp), passed on to the mtl workers. */
+  mtlParallel?: string;
+  /** Nodes per mtl task (default 1): `--nodes M --ntasks-per-node 1`, one torchrun per node via srun. */
+  mtlNodes?: number;
+  /** Generic resources per mtl task (per node); slurmExecutorFrom derives it from --gres and N. */
+  mtlGres?: string;
 }
 
 /** What every array task runs: the worker command and where the study lives. */
@@ -30,6 +39,8 @@ export interface ScriptContext {
   env?: Readonly<Record<string, string>>;
   /** Extra arguments of `quicklearn worker`, e.g. ["--cpu"]. */
   workerArgs?: readonly string[];
+  /** The engine's Python on the compute nodes (shown in an mtl array's srun line). */
+  python?: string;
 }
 
 const TIME = /^(?:\d+-)?(?:\d{1,2}:)?\d{1,2}:\d{2}$|^\d+$/;
@@ -41,6 +52,7 @@ export function validateSlurmOptions(o: SlurmOptions): void {
     ["--account", o.account],
     ["--gres", o.gres],
     ["--mem", o.mem],
+    ["--mtl-gres", o.mtlGres],
   ] as const) {
     if (v !== undefined && !SAFE_NAME.test(v))
       throw new UserError(`${flag} "${v}": only letters, digits and ._:=,+- are allowed`);
@@ -54,6 +66,8 @@ export function validateSlurmOptions(o: SlurmOptions): void {
     ["--array-parallelism", o.arrayParallelism],
     ["--cpus-per-task", o.cpusPerTask],
     ["--runs-per-task", o.runsPerTask],
+    ["--mtl-processes", o.mtlProcesses],
+    ["--mtl-nodes", o.mtlNodes],
   ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1))
       throw new UserError(`${flag} ${v}: expected a positive integer`);
@@ -95,12 +109,15 @@ export function renderSbatchScript(
     );
   }
   const array = `0-${job.tasks.length - 1}` + (opts.arrayParallelism ? `%${opts.arrayParallelism}` : "");
+  const mtl = job.mtl ? mtlTask(ctx, opts) : null;
   const directives: [string, string | undefined][] = [
     ["job-name", `ql-${ctx.studyName}-${job.key}`],
     ["array", array],
     ["partition", opts.partition],
     ["account", opts.account],
-    ["gres", opts.gres],
+    ["nodes", mtl?.nodes],
+    ["ntasks-per-node", mtl?.nodes && "1"],
+    ["gres", mtl ? opts.mtlGres : opts.gres],
     ["time", opts.time],
     ["cpus-per-task", opts.cpusPerTask?.toString()],
     ["mem", opts.mem],
@@ -123,14 +140,96 @@ export function renderSbatchScript(
     "esac",
   );
   for (const [k, v] of Object.entries(ctx.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
+  if (mtl?.srun) lines.push(...mtl.srun);
   lines.push(
     'echo "quicklearn: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} (id ${SLURM_JOB_ID}, restart ${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date -Is): runs $runs" >&2',
     `exec ${ctx.quicklearn.map(shellQuote).join(" ")} worker --study ${shellQuote(ctx.studyDir)} --runs "$runs"` +
-      (ctx.workerArgs ?? []).map((a) => " " + shellQuote(a)).join(""),
+      [...(ctx.workerArgs ?? []), ...(mtl?.workerArgs ?? [])].map((a) => " " + shellQuote(a)).join(""),
   );
   return lines.join("\n") + "\n";
 }
 
+/**
+ * What an mtl array's tasks add: the worker's --mtl flags and, on several nodes, the allocation shape and the
+ * rendezvous address (the job's first node, where the worker runs) with the srun line the worker will start,
+ * shown as a comment so that --dry-run says exactly what runs.
+ */
+function mtlTask(
+  ctx: ScriptContext,
+  opts: SlurmOptions,
+): { workerArgs: string[]; nodes?: string; srun?: string[] } {
+  const n = opts.mtlProcesses;
+  if (n === undefined) throw new Error("an mtl array needs mtlProcesses");
+  const nodes = opts.mtlNodes ?? 1;
+  const workerArgs = ["--mtl-processes", String(n), "--mtl-parallel", opts.mtlParallel ?? "ddp"];
+  if (nodes === 1) return { workerArgs };
+  const device = ctx.workerArgs?.includes("--cpu") ? "cpu" : "auto";
+  const srun = srunTorchrun(
+    nodes,
+    ctx.python ?? "python",
+    torchrunArgs("runs/<run>/quicklearn-launch-*/spec.json", n, device),
+    opts.cpusPerTask,
+  );
+  return {
+    workerArgs: [...workerArgs, "--mtl-nodes", String(nodes)],
+    nodes: String(nodes),
+    srun: [
+      'export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -1)"',
+      "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))",
+      `# each run: ${srun.slice(0, -1).join(" ")} ${shellQuote(srun.at(-1)!)}`,
+    ],
+  };
+}
+
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * One mtl run on several nodes (`--mtl-nodes M`, docs/engine.md "Several nodes"): the worker in the array
+ * task's batch step starts `srun`, which runs one torchrun per node of the allocation. The torchrun arguments
+ * are the one-machine ones (src/engine/launch.ts) with `--standalone` replaced by a static rendezvous at rank 0's
+ * node, `$MASTER_ADDR:$MASTER_PORT`, which the sbatch script exports (the first node of the job, where the batch
+ * step and so the worker run). `bash -c` makes each node expand `$SLURM_NODEID` itself. Only global rank 0 prints
+ * on stdout, so srun's stdout carries the run's events, as torchrun's does on one machine.
+ */
+export function srunTorchrun(
+  nodes: number,
+  python: string,
+  args: readonly string[],
+  cpusPerTask?: number | string,
+): string[] {
+  if (!args.includes("--standalone"))
+    throw new Error("srunTorchrun: expected the one-machine torchrun arguments (with --standalone)");
+  const rendezvous = [
+    `--nnodes=${nodes}`,
+    '--node_rank="$SLURM_NODEID"',
+    '--master_addr="$MASTER_ADDR"',
+    '--master_port="$MASTER_PORT"',
+  ];
+  const words = [python, ...args].flatMap((a) => (a === "--standalone" ? rendezvous : [shellQuote(a)]));
+  return [
+    "srun",
+    `--nodes=${nodes}`,
+    `--ntasks=${nodes}`,
+    "--ntasks-per-node=1",
+    // srun no longer takes the job's --cpus-per-task by itself (Slurm 22.05): without it, a node's N ranks
+    // could be bound to one CPU.
+    ...(cpusPerTask ? [`--cpus-per-task=${cpusPerTask}`] : []),
+    // One node's torchrun failing ends the step at once, rather than leaving the others in the rendezvous.
+    "--kill-on-bad-exit=1",
+    "bash",
+    "-c",
+    `exec ${words.join(" ")}`,
+  ];
+}
+
+/** The variables srunTorchrun's command needs, set by the mtl array's sbatch script: a clear error elsewhere. */
+export function checkMultiNodeEnv(env: NodeJS.ProcessEnv = process.env): void {
+  const missing = ["SLURM_JOB_ID", "MASTER_ADDR", "MASTER_PORT"].filter((k) => !env[k]);
+  if (missing.length > 0)
+    throw new UserError(
+      `--mtl-nodes needs a SLURM job of several nodes with ${missing.join(", ")} set`,
+      "it is meant for the mtl array tasks that quicklearn run --executor slurm --mtl-nodes M submits",
+    );
 }

@@ -2,7 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
-import { projectRoot } from "../../util/paths.js";
+import { projectRoot, venvPython } from "../../util/paths.js";
 import { sbatch, squeue } from "./commands.js";
 import { isActive } from "./parse.js";
 import { planArrayJobs, type ArrayJobPlan, type SlurmRunRef } from "./plan-jobs.js";
@@ -60,6 +60,7 @@ export async function submitStudy(
     quicklearn: opts.quicklearn ?? thisQuicklearn(),
     env: opts.env,
     workerArgs: opts.workerArgs,
+    python: venvPython(),
   };
   const submitted = plan.reduce((n, j) => n + j.tasks.flat().length, 0);
 
