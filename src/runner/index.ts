@@ -33,3 +33,4 @@ export {
   type StartDistributed,
 } from "./mtl.js";
 export { GpuPool } from "./gpu-pool.js";
+export { detectGpus } from "./gpus.js";

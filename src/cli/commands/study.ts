@@ -2,6 +2,7 @@ import { Option, type Command } from "@commander-js/extra-typings";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  detectGpus,
   LocalExecutor,
   mtlOptionsFrom,
   openStudy,
@@ -104,12 +105,13 @@ export function registerStudyCommands(program: Command): void {
       const study = await loadStudyArg(file, opts.preset, resolve(opts.out));
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
       const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
+      const gpus = opts.gpus ?? (opts.cpu || slurm ? undefined : gpusFound());
       const executor =
         slurm ??
         new LocalExecutor(
-          workerSlots({ cpu: opts.cpu, gpus: opts.gpus, maxParallel: opts.maxParallel }),
+          workerSlots({ cpu: opts.cpu, gpus, maxParallel: opts.maxParallel }),
           startEngineWorker,
-          mtl ? { options: mtl, start: startDistributedEngine, gpus: opts.gpus } : undefined,
+          mtl ? { options: mtl, start: startDistributedEngine, gpus } : undefined,
         );
       const result = await withInterrupts(executor, () =>
         runStudy(study, {
@@ -278,6 +280,14 @@ function mtlParallelOption() {
     "--mtl-parallel <kind>",
     "how the --mtl-processes share a run: ddp (a full copy each) or fsdp (weights and optimizer state sharded)",
   ).choices(["ddp", "fsdp"] as const);
+}
+
+/** Without --gpus or --cpu, several GPUs on this machine get one worker each (one GPU: the engine's choice). */
+function gpusFound(): number[] | undefined {
+  const gpus = detectGpus();
+  if (!gpus || gpus.length < 2) return undefined;
+  info(`found GPUs ${gpus.join(",")}: one worker per GPU (choose others with --gpus, or --cpu)`);
+  return gpus;
 }
 
 function parseGpus(s: string): number[] {
