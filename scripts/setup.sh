@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets quicklearn up on a fresh machine: Node packages, the engine's Python virtual environment, the build.
 #   bash scripts/setup.sh          what running studies needs
-#   bash scripts/setup.sh --dev    plus what the tests need (reference scorers, pytest, Chromium, SLURM)
+#   bash scripts/setup.sh --dev    plus what the tests need (reference scorers, pytest, ruff, Chromium, SLURM)
 # Safe to run again: every step is skipped or quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -8,6 +8,8 @@ step() { printf '\n== %s\n' "$1"; shift; "$@" || status=1; }
 
 step "Format (prettier)" npx prettier --check . --log-level warn
 step "Lint (eslint)" npx eslint .
+step "Format (ruff, engine)" .venv/bin/ruff format --check engine
+step "Lint (ruff, engine)" .venv/bin/ruff check engine
 step "Types (tsc)" npx tsc -p tsconfig.json --noEmit
 step "Build" npm run --silent build
 

@@ -17,7 +17,7 @@ Only rank 0 writes outputs (predictions, logs, stats, checkpoints, the model); s
 import contextlib
 import dataclasses
 import os
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 import torch.distributed as dist

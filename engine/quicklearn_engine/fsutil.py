@@ -4,9 +4,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[object]) -> None:
 
 @contextmanager
 def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Fill a temp folder beside `path`; on success it takes `path`'s place (an old `path` is removed first)."""
+    """Fill a temp folder beside `path`; on success it takes `path`'s place (removing an old `path` first)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))

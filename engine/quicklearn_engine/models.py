@@ -63,7 +63,8 @@ def _architecture(source: str, field_name: str):
         raise EngineError(
             "unknown_architecture",
             f"{field_name}: {source!r} has an architecture transformers does not know "
-            f"({str(e).splitlines()[0]}); supported: seq2seq (T5 family) and causal LMs (Llama, Qwen, GPT-2, ...)",
+            f"({str(e).splitlines()[0]}); "
+            "supported: seq2seq (T5 family) and causal LMs (Llama, Qwen, GPT-2, ...)",
         ) from None
     except OSError as e:
         raise EngineError(
@@ -132,7 +133,8 @@ def load_model(
     model.to(device)
     if os.environ.get("QUICKLEARN_COMPILE") == "1":
         # Opt-in torch.compile (issue 5), in place so the module, its state_dict and restore stay the same;
-        # dynamic shapes because every micro-batch has its own length. Unmeasured on GPU so far: off by default.
+        # dynamic shapes because every micro-batch has its own length.
+        # Unmeasured on GPU so far: off by default.
         model.compile(dynamic=True)
     pin = device.type == "cuda"
     # The pristine copy lives on the CPU (pinned on CUDA for a fast host-to-device restore).

@@ -4,8 +4,8 @@ import platform
 import resource
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -98,8 +98,8 @@ def execute(
             examples, trunc = _read_and_encode(spec, files, tokenizer, is_seq2seq, "train", timings, emit)
             loaded.dirty = True
             result = train(
-                model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint", emit,
-                par,
+                model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint",
+                emit, par,
             )  # fmt: skip
             model = result.model
             timings.update(

@@ -4,7 +4,7 @@ Both sides validate: TypeScript before sending, Python again so that the engine 
 Defaults are the thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, effective batch 12, bf16 on GPU.
 """
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,7 +24,7 @@ class LoraSpec(_Strict):
     alpha: PositiveFloat = 32
     dropout: Annotated[float, Field(ge=0, le=1)] = 0.05
     # None lets peft pick the architecture's attention projections (T5: q, v; Llama: q_proj, v_proj).
-    target_modules: Optional[list[str]] = None
+    target_modules: list[str] | None = None
 
 
 class TrainSpec(_Strict):
@@ -37,8 +37,8 @@ class TrainSpec(_Strict):
     max_tokens_per_batch: PositiveInt = 16384
     optimizer: Literal["adamw", "adafactor"] = "adamw"
     weight_decay: Annotated[float, Field(ge=0)] = 0
-    max_grad_norm: Optional[PositiveFloat] = 1.0
-    lora: Optional[LoraSpec] = None
+    max_grad_norm: PositiveFloat | None = 1.0
+    lora: LoraSpec | None = None
     checkpoint_every_steps: NonNegativeInt = 0
     # Extensions over the first spec version (mirrored in spec.ts):
     checkpoints: bool = True
@@ -56,7 +56,7 @@ class EvalSpec(_Strict):
 class RunSpec(_Strict):
     run_id: Annotated[str, Field(min_length=1)]
     model: Annotated[str, Field(min_length=1)]
-    init_from: Optional[str] = None
+    init_from: str | None = None
     encoding: str = "thesis-def-pos"
     max_source_length: PositiveInt = 1024
     max_target_length: PositiveInt = 128
@@ -64,8 +64,8 @@ class RunSpec(_Strict):
     attention: Literal["sdpa", "eager", "flex_attention"] = "sdpa"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     seed: int = 42
-    train: Optional[TrainSpec] = None
-    eval: Optional[EvalSpec] = None
+    train: TrainSpec | None = None
+    eval: EvalSpec | None = None
     output_dir: Annotated[str, Field(min_length=1)]
     save_model: bool = False
 

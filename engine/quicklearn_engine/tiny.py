@@ -11,8 +11,8 @@ import argparse
 import json
 import string
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .errors import EngineError
 from .fsutil import atomic_dir
@@ -33,7 +33,7 @@ Definition: Generate a title for the given text. The title should be short and d
 Given a question and a passage, answer whether the passage contains the answer. Answer yes or no.
 Rewrite the sentence so that it is grammatically correct. Identify the cause and the effect.
 The quick brown fox jumps over the lazy dog. 0 1 2 3 4 5 6 7 8 9 10 100 1000
-"""
+"""  # noqa: E501 (tokenizer training text: rewrapping it would change the tiny vocabulary)
 
 
 def corpus_texts(corpus: Path | None) -> Iterator[str]:
@@ -123,7 +123,8 @@ def make_config(arch: str, vocab_size: int, dropout: float):
         return LlamaConfig(
             vocab_size=vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-            tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, bos_token_id=None, attention_dropout=dropout,
+            tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, bos_token_id=None,
+            attention_dropout=dropout,
         )  # fmt: skip
     raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for t5 and llama")
 
@@ -136,7 +137,8 @@ def make_tiny(
     seed: int = 0,
     dropout: float = 0.0,
 ) -> dict:
-    """Dropout defaults to 0: a model this small memorises far more slowly with it (tests use it to check RNG resume)."""
+    """Dropout defaults to 0: a model this small memorises far more slowly with it.
+    Tests pass dropout to check that resuming restores the RNG state."""
     import torch
     import transformers
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM

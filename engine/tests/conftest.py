@@ -45,6 +45,7 @@ def pytest_collection_modifyitems(config, items):
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"CPU only: {reason}"))
 
+
 WORDS = (
     "apple river stone cloud maple tiger piano ocean silver candle "
     "forest rocket garden winter lemon castle violet thunder meadow falcon"
@@ -58,7 +59,9 @@ def toy_rows(n: int = 20, task_of=lambda i: "toy_a" if i % 2 else "toy_b") -> li
             "task": task_of(i),
             "category": "Toy",
             # Varying lengths so that length batching actually reorders.
-            "source": f"Definition: say the word for the number.{' Think.' * (i % 5)}\ninput: number {i}\noutput: ",
+            "source": (
+                f"Definition: say the word for the number.{' Think.' * (i % 5)}\ninput: number {i}\noutput: "
+            ),
             "target": WORDS[i % len(WORDS)],
             "references": [WORDS[i % len(WORDS)]],
         }

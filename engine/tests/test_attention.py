@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from conftest import TEST_DEVICE, base_spec
 from quicklearn_engine.errors import EngineError
 from quicklearn_engine.models import ModelCache
@@ -77,9 +78,10 @@ def test_flex_attention_on_the_cpu_is_a_bad_spec_before_anything_runs(train, tin
 
 
 def test_flex_attention_refuses_to_train_a_model_with_attention_dropout(toy_dir, tmp_path):
+    from transformers import AutoModelForSeq2SeqLM
+
     from quicklearn_engine.attention import check_trainable
     from quicklearn_engine.tiny import make_tiny
-    from transformers import AutoModelForSeq2SeqLM
 
     make_tiny("t5", str(tmp_path / "t5"), corpus=str(toy_dir), vocab_size=300, dropout=0.1)
     model = AutoModelForSeq2SeqLM.from_pretrained(str(tmp_path / "t5"))
@@ -93,8 +95,9 @@ def test_flex_attention_reads_t5s_shared_position_bias_for_every_example(tiny_t5
     """One forward pass on the CPU (flex's CPU forward compiles for one shape; see attention.check_device):
     a padded batch of 3 through flex_attention gives sdpa's logits. transformers 5.17's own flex path
     reads T5's [1, heads, q, kv] bias at [batch, ...] and fails for any batch of more than one."""
-    from quicklearn_engine.attention import use_flex_fix
     from transformers import AutoModelForSeq2SeqLM
+
+    from quicklearn_engine.attention import use_flex_fix
 
     use_flex_fix()
     g = torch.Generator().manual_seed(0)

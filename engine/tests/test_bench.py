@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+
 from conftest import ENGINE_DIR, SUPERNI
 from quicklearn_engine.bench import (
     EFFECTIVE_BATCH,

@@ -1,8 +1,9 @@
 """Encoding rules: truncation counts, tk-instruct example dropping, batching under a token budget."""
 
+from transformers import AutoTokenizer
+
 from quicklearn_engine.data import Example, drop_overflowing_examples, encode, split_tk_instruct
 from quicklearn_engine.train import micro_batches, padded_cost, step_groups
-from transformers import AutoTokenizer
 
 DEF = "Definition: Say the word.\n\n"
 EX1 = " Positive Example 1 -\nInput: number 1.\n Output: apple.\n\n"

@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from safetensors.torch import load_file
+
 from conftest import ENGINE_DIR, base_spec, toy_rows, write_jsonl
 from quicklearn_engine.data import Example
 from quicklearn_engine.distributed import Parallel, share
 from quicklearn_engine.models import ModelCache
 from quicklearn_engine.run import execute
 from quicklearn_engine.spec import parse_spec
-from safetensors.torch import load_file
 
 
 def read_jsonl(path) -> list[dict]:

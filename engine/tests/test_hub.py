@@ -26,7 +26,9 @@ def test_a_hub_id_loads_from_the_hub_cache(worker, tiny_t5, tmp_path):
     data = write_jsonl(tmp_path / "rows.jsonl", toy_rows(6))
     w = worker({"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"})
 
-    w.send({"type": "run", "id": 1, "spec": base_spec("quicklearn-test/tiny-t5", tmp_path / "run", data, data)})
+    w.send(
+        {"type": "run", "id": 1, "spec": base_spec("quicklearn-test/tiny-t5", tmp_path / "run", data, data)}
+    )
     done, _ = w.until_terminal()
     assert done["type"] == "done", done
     assert done["stats"]["model"] == "quicklearn-test/tiny-t5"

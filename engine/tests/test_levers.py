@@ -4,6 +4,7 @@ path ran with, and that the CPU refuses flex_attention clearly (engine/quicklear
 import json
 
 import pytest
+
 from quicklearn_engine.bench import main
 
 SMALL = ["--model", "t5-tiny-shape", "--device", "cpu", "--steps", "1", "--warmup-steps", "0"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from conftest import SUPERNI, base_spec, toy_rows, write_jsonl
 from quicklearn_engine.data import encode, read_rows
 from quicklearn_engine.device import Placement
@@ -65,7 +66,7 @@ def test_tiny_model_overfits_20_examples_to_exact_match(arch, overfit):
 
 
 def superni_rows(task: str, n: int) -> list[dict]:
-    """Rows of one real task in the thesis-def-pos encoding (see issue 2), built here so the test stands alone."""
+    """Rows of one real task in the thesis-def-pos encoding (see issue 2), built here to stand alone."""
     t = json.loads((SUPERNI / "tasks" / f"{task}.json").read_text())
     head = "Definition: " + t["Definition"][0] + "\n"
     for i, ex in enumerate(t["Positive Examples"][:2], 1):

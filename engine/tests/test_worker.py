@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from conftest import TEST_DEVICE, base_spec, toy_rows, write_jsonl
 from quicklearn_engine.errors import EngineError
 from quicklearn_engine.models import ModelCache
