@@ -90,7 +90,11 @@ export function registerStudyCommands(program: Command): void {
     .requiredOption("--out <dir>", "the study directory (created; reused to resume)")
     .option("--superni <dir>", "SuperNI checkout (else the spec's superni: field)")
     .option("--cpu", "run on CPU")
-    .option("--gpus <list>", "GPU indices, one worker per GPU (e.g. 0,1)", parseGpus)
+    .option(
+      "--gpus <list>",
+      "GPU indices, one worker per GPU (e.g. 0,1; default: every GPU found)",
+      parseGpus,
+    )
     .option("--max-parallel <n>", "number of engine workers", parsePositiveInt)
     .option("--retries <n>", "retries of a failed run before it is marked failed", parseNonNegativeInt, 1)
     .option(
