@@ -1,9 +1,10 @@
 /** `quicklearn model tiny` and `quicklearn train --spec` end to end through main(), on the real engine. */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeColourRows } from "./helpers/rows.js";
 import { runCli } from "./helpers/cli.js";
 
 let dir: string;
@@ -12,16 +13,7 @@ const saved = process.env.QUICKLEARN_TORCH_THREADS;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "quicklearn-engine-cli-"));
   process.env.QUICKLEARN_TORCH_THREADS = "1";
-  await mkdir(join(dir, "data"));
-  const rows = ["red", "green", "blue", "black", "white", "pink"].map((w, i) => ({
-    id: `c-${i}`,
-    task: "colours",
-    category: "Toy",
-    source: `input: colour ${i}\noutput: `,
-    target: w,
-    references: [w],
-  }));
-  await writeFile(join(dir, "data", "train.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  await writeColourRows(join(dir, "data", "train.jsonl"), 6);
 });
 
 afterAll(async () => {

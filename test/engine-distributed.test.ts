@@ -1,9 +1,10 @@
 /** `quicklearn train --spec FILE --nproc N`: one run trained by N torchrun processes (gloo on the CPU). */
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeColourRows } from "./helpers/rows.js";
 import { makeTinyModel, torchrunArgs } from "../src/engine/index.js";
 import { runCli } from "./helpers/cli.js";
 
@@ -15,17 +16,7 @@ const saved = process.env.QUICKLEARN_TORCH_THREADS;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "quicklearn-ddp-cli-"));
   process.env.QUICKLEARN_TORCH_THREADS = "1";
-  await mkdir(join(dir, "data"));
-  const rows = ["red", "green", "blue", "black", "white", "pink", "grey"].map((w, i) => ({
-    id: `c-${i}`,
-    task: "colours",
-    category: "Toy",
-    source: `input: colour ${i}\noutput: `,
-    target: w,
-    references: [w],
-  }));
-  data = join(dir, "data", "train.jsonl");
-  await writeFile(data, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  data = await writeColourRows(join(dir, "data", "train.jsonl"), 7);
   model = join(dir, "t5");
   await makeTinyModel({ arch: "t5", out: model, corpus: join(dir, "data"), vocabSize: 200 });
 }, 120_000);

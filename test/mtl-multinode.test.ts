@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeColourRows } from "./helpers/rows.js";
 import { makeTinyModel } from "../src/engine/index.js";
 import { startDistributedEngine } from "../src/runner/engine.js";
 import { venvPython } from "../src/util/paths.js";
@@ -33,16 +34,7 @@ describe.skipIf(!haveEngine)("an mtl run on 2 nodes: srun + torchrun (stand-in s
     await mkdir(join(dir, "bin"));
     await writeFile(join(dir, "bin", "srun"), FAKE_SRUN);
     await chmod(join(dir, "bin", "srun"), 0o755);
-    const rows = ["red", "green", "blue", "black", "white"].map((w, i) => ({
-      id: `c-${i}`,
-      task: "colours",
-      category: "Toy",
-      source: `input: colour ${i}\noutput: `,
-      target: w,
-      references: [w],
-    }));
-    await mkdir(join(dir, "data"));
-    await writeFile(join(dir, "data", "rows.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    await writeColourRows(join(dir, "data", "rows.jsonl"), 5);
     await makeTinyModel({ arch: "t5", out: join(dir, "t5"), corpus: join(dir, "data"), vocabSize: 200 });
     // What the mtl array's sbatch script exports; the port is this test's own.
     Object.assign(process.env, {
