@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
-import { engineDir, venvPython } from "../util/paths.js";
+import { engineDir } from "../util/paths.js";
 import { EngineError } from "./errors.js";
 import type { EngineEvent, RunResult } from "./events.js";
 import { RunSpec, type RunSpecInput } from "./spec.js";
-import { formatSpecIssues } from "./worker.js";
+import { enginePython, formatSpecIssues } from "./worker.js";
 
 export interface DistributedRunOptions {
   /** Processes on this machine: one per GPU (NCCL), or CPU processes (gloo) for a spec on the CPU. */
@@ -62,14 +61,7 @@ export async function runDistributed(spec: RunSpecInput, opts: DistributedRunOpt
   }
   const parsed = RunSpec.safeParse(spec);
   if (!parsed.success) throw new EngineError("bad_spec", formatSpecIssues(parsed.error));
-  const python = opts.python ?? venvPython();
-  if (!existsSync(python)) {
-    throw new EngineError(
-      "python_not_found",
-      `the engine's Python environment is missing (${python})`,
-      "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
-    );
-  }
+  const python = enginePython(opts.python);
   const dir = await mkdtemp(join(opts.launcher?.specDir ?? tmpdir(), "quicklearn-launch-"));
   try {
     const specFile = join(dir, "spec.json");

@@ -80,14 +80,7 @@ export class EngineWorker {
 
   /** Spawn the worker in the project's venv and wait until it has imported torch and said "ready". */
   static async start(opts: EngineWorkerOptions = {}): Promise<EngineWorker> {
-    const python = opts.python ?? venvPython();
-    if (!existsSync(python)) {
-      throw new EngineError(
-        "python_not_found",
-        `the engine's Python environment is missing (${python})`,
-        "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
-      );
-    }
+    const python = enginePython(opts.python);
     const env: Record<string, string | undefined> = {
       ...process.env,
       PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
@@ -260,6 +253,18 @@ function toEngineError(e: { code: string; message: string; traceback?: string },
 }
 
 /** One line naming each bad field, e.g. "invalid run spec: train.learning_rate: Too small: expected number to be >0". */
+/** The Python that runs the engine (the project's venv unless given); a clear error when it is missing. */
+export function enginePython(python: string = venvPython()): string {
+  if (!existsSync(python)) {
+    throw new EngineError(
+      "python_not_found",
+      `the engine's Python environment is missing (${python})`,
+      "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
+    );
+  }
+  return python;
+}
+
 export function formatSpecIssues(error: z.ZodError): string {
   const parts = error.issues.map((i) => {
     const where = i.path.length ? i.path.join(".") : "(spec)";
