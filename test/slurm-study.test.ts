@@ -8,7 +8,7 @@ import { scancel, scontrolRequeue } from "../src/runner/slurm/commands.js";
 import { readJobs } from "../src/runner/slurm/store.js";
 import { engineDir, projectRoot, venvPython } from "../src/util/paths.js";
 import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
-import { tinyStudyYaml } from "./helpers/tiny-study.js";
+import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * A tiny study through `quicklearn run --executor slurm` on a real one-node SLURM, with the real engine on
@@ -32,21 +32,8 @@ if (missing) console.warn(`skipping test/slurm-study.test.ts: ${missing}`);
 const spec = (model: string) =>
   tinyStudyYaml(
     "slurm-e2e",
-    `prefinetune:
-  per_task: 40
-  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
-arms:
-  - name: pft
-    model: ${model}
-    encoding: plain
-    settings: [prefinetune]
-  - name: B1
-    role: baseline
-    from: pft
-    encoding: plain
-    settings: [stl]
-    budgets: [8]
-  - name: inst
+    pftAndBaseline(model, 40, "[stl]") +
+      `  - name: inst
     role: instruction-tuned
     model: ${model}
     encoding: thesis-def-pos
@@ -54,6 +41,12 @@ arms:
     budgets: [8]
 `,
   );
+
+/** `quicklearn run SPEC` through SLURM on the CPU, with no retries (each failure shows). */
+function submit(spec: string, out: string, extra: string[] = []) {
+  const base = ["run", spec, "--out", out, "--superni", SUPERNI, "--cpu", "--retries", "0"];
+  return cli([...base, "--executor", "slurm", ...extra]);
+}
 
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
@@ -142,23 +135,7 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
 
   it("runs to completion through a requeue and a cancel: every run done exactly once", async () => {
     const out = join(root, "study");
-    const sub = await cli([
-      "run",
-      specPath,
-      "--out",
-      out,
-      "--superni",
-      SUPERNI,
-      "--cpu",
-      "--retries",
-      "0",
-      "--executor",
-      "slurm",
-      "--array-parallelism",
-      "2",
-      "--mtl-processes",
-      "2",
-    ]);
+    const sub = await submit(specPath, out, ["--array-parallelism", "2", "--mtl-processes", "2"]);
     expect(sub.code, sub.err).toBe(0);
     const jobs = (await readJobs(out))!.submissions[0]!.jobs;
     expect(jobs.map((j) => [j.key, j.tasks.length])).toEqual([
@@ -215,19 +192,7 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     );
 
     // Resubmitting submits only the cancelled run; it resumes and finishes.
-    const again = await cli([
-      "run",
-      specPath,
-      "--out",
-      out,
-      "--superni",
-      SUPERNI,
-      "--cpu",
-      "--retries",
-      "0",
-      "--executor",
-      "slurm",
-    ]);
+    const again = await submit(specPath, out);
     expect(again.code, again.err).toBe(0);
     const second = (await readJobs(out))!.submissions[1]!.jobs;
     expect(second.map((j) => j.tasks)).toEqual([[[instA]]]);

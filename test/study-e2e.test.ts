@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
-import { tinyStudyYaml } from "./helpers/tiny-study.js";
+import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * End to end with the real engine on CPU: a tiny local T5, two shared SuperNI test tasks, a pre-finetune
@@ -22,21 +22,8 @@ const haveEngine = existsSync(venvPython());
 const spec = (model: string) =>
   tinyStudyYaml(
     "e2e",
-    `prefinetune:
-  per_task: 6
-  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
-arms:
-  - name: pft
-    model: ${model}
-    encoding: plain
-    settings: [prefinetune]
-  - name: B1
-    role: baseline
-    from: pft
-    encoding: plain
-    settings: [stl, mtl]
-    budgets: [8]
-  - name: inst
+    pftAndBaseline(model, 6, "[stl, mtl]") +
+      `  - name: inst
     role: instruction-tuned
     model: ${model}
     encoding: thesis-def-pos

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
-import { tinyStudyYaml } from "./helpers/tiny-study.js";
+import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * `quicklearn run --cpu --mtl-processes 2` with the real engine: the pre-finetune and the mtl run are trained
@@ -16,25 +16,7 @@ import { tinyStudyYaml } from "./helpers/tiny-study.js";
 const SUPERNI = resolve(projectRoot, "../shared/superni");
 const haveEngine = existsSync(venvPython());
 
-const spec = (model: string) =>
-  tinyStudyYaml(
-    "mtl-e2e",
-    `prefinetune:
-  per_task: 6
-  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
-arms:
-  - name: pft
-    model: ${model}
-    encoding: plain
-    settings: [prefinetune]
-  - name: B1
-    role: baseline
-    from: pft
-    encoding: plain
-    settings: [stl, mtl]
-    budgets: [8]
-`,
-  );
+const spec = (model: string) => tinyStudyYaml("mtl-e2e", pftAndBaseline(model, 6, "[stl, mtl]"));
 
 describe.skipIf(!haveEngine)("a study's mtl runs through torchrun (real engine, CPU, 2 processes)", () => {
   let root: string;

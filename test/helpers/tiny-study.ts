@@ -18,3 +18,26 @@ hyperparameters:
 evaluation: {variant: superni, max_new_tokens: 8, num_beams: 1}
 ${rest}`;
 }
+
+/**
+ * The pre-finetune block and the first two arms every such study has: `pft` (pre-finetunes `model` on
+ * `perTask` instances of two train tasks) and the baseline `B1` that starts from it with `baseline`
+ * settings. The test appends its own arms (indented as list items under `arms:`).
+ */
+export function pftAndBaseline(model: string, perTask: number, baseline: string): string {
+  return `prefinetune:
+  per_task: ${perTask}
+  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
+arms:
+  - name: pft
+    model: ${model}
+    encoding: plain
+    settings: [prefinetune]
+  - name: B1
+    role: baseline
+    from: pft
+    encoding: plain
+    settings: ${baseline}
+    budgets: [8]
+`;
+}
