@@ -209,14 +209,11 @@ function trainSize(ctx: PlanContext, task: string, budget: string): number {
   return budgetSize(budget, ctx.trainSizes.get(task) ?? ctx.estimateTrainSize);
 }
 
-interface RunShape {
-  arm: string;
-  setting: Setting;
-  task: string | null;
-  budget: string | null;
-  model: string;
-  encoding: string;
-  seed: number;
+/** What makeRun needs to know of a run: the plan's own fields, then where its data and weights come from. */
+interface RunShape extends Pick<
+  PlannedRun,
+  "arm" | "setting" | "task" | "budget" | "model" | "encoding" | "seed"
+> {
   parent: PlannedRun | null;
   evalTasks: string[];
   trainFiles: string[];
