@@ -1,11 +1,10 @@
 /** `quicklearn score` end to end through main(): the contract of issue 3 as written. */
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
+import { DEMO_SUPERNI } from "./helpers/superni.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -21,7 +20,6 @@ async function file(name: string, lines: unknown[]): Promise<string> {
   return path;
 }
 
-const SHARED = join(projectRoot, "..", "shared", "superni");
 const rows = [
   { task: "task1", id: "a", prediction: "The cat.", references: ["the cat", "a dog"] },
   { task: "task1", id: "b", prediction: "dogs", references: ["a dog"] },
@@ -70,16 +68,13 @@ describe("quicklearn score", () => {
     );
   });
 
-  it.skipIf(!existsSync(join(SHARED, "tasks")))(
-    "--superni DIR gives categories from the task files",
-    async () => {
-      const path = await file("s.jsonl", [
-        { task: "task020_mctaco_span_based_question", id: "1", prediction: "no", references: ["No."] },
-      ]);
-      const report = JSON.parse((await runCli(["score", path, "--json", "--superni", SHARED])).stdout);
-      expect(Object.keys(report.categories)).toEqual(["Answerability Classification"]);
-    },
-  );
+  it("--superni DIR gives categories from the task files", async () => {
+    const path = await file("s.jsonl", [
+      { task: "task020_mctaco_span_based_question", id: "1", prediction: "no", references: ["No."] },
+    ]);
+    const report = JSON.parse((await runCli(["score", path, "--json", "--superni", DEMO_SUPERNI])).stdout);
+    expect(Object.keys(report.categories)).toEqual(["Answerability Classification"]);
+  });
 
   it.each([
     ["invalid JSON", ["{oops"], /p\.jsonl:2: invalid JSON/],

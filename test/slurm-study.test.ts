@@ -2,12 +2,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scancel, scontrolRequeue } from "../src/runner/slurm/commands.js";
 import { readJobs } from "../src/runner/slurm/store.js";
 import { engineDir, projectRoot, venvPython } from "../src/util/paths.js";
 import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
+import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
 import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
@@ -19,14 +20,10 @@ import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
  * The requeued task resumes its run from the checkpoint; resubmitting runs only the cancelled run; every run
  * ends done exactly once.
  */
-const SUPERNI = resolve(projectRoot, "../shared/superni");
 const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
 const missing =
   slurmMissing() ??
-  (existsSync(venvPython())
-    ? null
-    : "the engine's Python environment (.venv) is missing: scripts/setup.sh") ??
-  (existsSync(SUPERNI) ? null : "../shared/superni is missing");
+  (existsSync(venvPython()) ? null : "the engine's Python environment (.venv) is missing: scripts/setup.sh");
 if (missing) console.warn(`skipping test/slurm-study.test.ts: ${missing}`);
 
 const spec = (model: string) =>

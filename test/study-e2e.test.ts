@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
+import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
 import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
@@ -15,7 +16,6 @@ import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
  * an uninterrupted run.
  */
 
-const SUPERNI = resolve(projectRoot, "../shared/superni");
 const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
 const haveEngine = existsSync(venvPython());
 

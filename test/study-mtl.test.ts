@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
-import { projectRoot, venvPython } from "../src/util/paths.js";
+import { venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
+import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
 import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
 /**
@@ -13,7 +14,6 @@ import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
  * by two torchrun processes (gloo), the single-task runs by the pooled engine worker as usual; the study
  * finishes and its report builds.
  */
-const SUPERNI = resolve(projectRoot, "../shared/superni");
 const haveEngine = existsSync(venvPython());
 
 const spec = (model: string) => tinyStudyYaml("mtl-e2e", pftAndBaseline(model, 6, "[stl, mtl]"));

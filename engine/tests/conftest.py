@@ -11,7 +11,8 @@ import torch
 
 ENGINE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = ENGINE_DIR.parent
-SUPERNI = REPO_ROOT.parent / "shared" / "superni"
+# The SuperNI subset that ships with the project (assets/demo/superni/PROVENANCE.md): real tasks, always here.
+SUPERNI = REPO_ROOT / "assets" / "demo" / "superni"
 
 # Tiny models on a shared 2-core CI machine run far faster single-threaded.
 os.environ["QUICKLEARN_TORCH_THREADS"] = "1"

@@ -104,16 +104,14 @@ def test_padding_aware_micro_batches_cut_padding_and_keep_the_budget():
 
 @pytest.fixture(scope="module")
 def superni_model_and_rows(tmp_path_factory):
-    if not SUPERNI.is_dir():
-        pytest.skip("needs ../shared/superni (real SuperNI data)")
     from quicklearn_engine.tiny import make_tiny
 
-    task = json.loads((SUPERNI / "tasks" / "task033_winogrande_answer_generation.json").read_text())
+    task = json.loads((SUPERNI / "tasks" / "task648_answer_generation.json").read_text())
     rows = [
         {
             "id": inst["id"],
-            "task": "task033",
-            "category": "Answer Generation",
+            "task": "task648",
+            "category": task["Categories"][0],
             "source": f"Definition: {task['Definition'][0]}\n\nNow complete the following example -\n"
             f"Input: {inst['input']}\nOutput: ",
             "target": inst["output"][0],

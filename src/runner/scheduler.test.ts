@@ -11,6 +11,7 @@ import { executionRuns, prepareStudy } from "./prepare.js";
 import { DagScheduler, type SchedRun } from "./scheduler.js";
 import { runWorker } from "./worker.js";
 import { StudyStore } from "./store.js";
+import { DEMO_SUPERNI } from "../demo/study.js";
 
 // Scheduler unit tests: a fake engine is allowed here (and only here); end-to-end tests use the real one.
 
@@ -102,8 +103,8 @@ class FakeEngine implements EngineWorkerLike {
 }
 
 const SPEC = `name: fake
-tasks: [task1159_bard_analogical_reasoning_containers, task1154_bard_analogical_reasoning_travel, task1155_bard_analogical_reasoning_trash_or_treasure]
-prefinetune: {per_task: 5, tasks: [task1152_bard_analogical_reasoning_causation]}
+tasks: [task1157_bard_analogical_reasoning_rooms_for_containers, task970_sherliic_causal_relationship, task648_answer_generation]
+prefinetune: {per_task: 5, tasks: [task1314_country_abbreviation]}
 arms:
   - name: p
     model: org/base
@@ -132,7 +133,7 @@ describe("LocalExecutor with a fake engine", () => {
     dirs.push(dir);
     const store = new StudyStore(dir);
     const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
-    const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+    const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
     const runs = prepared.plan.runs;
     expect(runs).toHaveLength(1 + 4 + 7);
     const mtl = runs.find((r) => r.setting === "mtl")!;
@@ -175,7 +176,7 @@ describe("LocalExecutor with a fake engine", () => {
     // Running again repeats nothing done; a corrupted done run runs again.
     FakeEngine.log = [];
     await writeFile(join(store.runDir(flaky.id), "predictions.jsonl"), "tampered\n");
-    const again = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+    const again = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
     expect(again.done.has(flaky.id)).toBe(false);
     expect(again.done.size).toBe(10);
     FakeEngine.failures.set(mtl.id, 0);
@@ -231,7 +232,7 @@ describe("LocalExecutor with --mtl-processes on GPUs (fake engines)", () => {
     try {
       const store = new StudyStore(dir);
       const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
-      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
       const big = prepared.plan.runs.filter((r) => r.setting === "mtl" || r.setting === "prefinetune");
       expect(big).toHaveLength(2);
       const executor = new LocalExecutor(workerSlots({ gpus: [0, 1, 2] }), startEngine, {
@@ -306,7 +307,7 @@ describe("runWorker with --mtl-processes (fake engines)", () => {
     try {
       const store = new StudyStore(dir);
       const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
-      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
       const log: string[] = [];
       const startEngine = async (): Promise<EngineWorkerLike> => {
         log.push("engine start");
@@ -361,7 +362,7 @@ describe("executeRun", () => {
     try {
       const store = new StudyStore(dir);
       const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
-      const prepared = await prepareStudy(store, study, { superni: "../shared/superni", preset: null });
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
       const id = prepared.plan.runs.find((r) => r.setting === "stl" && r.depends_on.length === 0)!.id;
       const failing = (code: string): EngineWorkerLike => ({
         run: async () => {

@@ -1,10 +1,12 @@
-// The tiny two-task study that the real-engine end-to-end tests share (study-e2e, slurm-study): two shared
-// SuperNI test tasks, sizes small enough for CPU, and checkpoints every 2 steps so that resuming is exercised.
+// The tiny two-task study that the real-engine end-to-end tests share (study-e2e, slurm-study, study-mtl): two
+// test tasks of the bundled SuperNI subset, sizes small enough for CPU, and checkpoints every 2 steps so that
+// resuming is exercised.
+import { DEMO_TEST_TASKS, DEMO_TRAIN_TASKS } from "./superni.js";
 
 /** Study YAML: `name`, the shared tasks/seeds/hyperparameters/evaluation, then the test's own `rest`. */
 export function tinyStudyYaml(name: string, rest: string): string {
   return `name: ${name}
-tasks: [task760_msr_sqa_long_text_generation, task602_wikitext-103_answer_generation]
+tasks: [${DEMO_TEST_TASKS.join(", ")}]
 data_seed: 42
 seeds: [7]
 hyperparameters:
@@ -27,7 +29,7 @@ ${rest}`;
 export function pftAndBaseline(model: string, perTask: number, baseline: string): string {
   return `prefinetune:
   per_task: ${perTask}
-  tasks: [task1319_country_by_barcode_prefix, task1314_country_abbreviation]
+  tasks: [${DEMO_TRAIN_TASKS.join(", ")}]
 arms:
   - name: pft
     model: ${model}
