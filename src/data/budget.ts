@@ -6,21 +6,31 @@ export const DEFAULT_BUDGETS: readonly string[] = ["100", "200", "1000", "all"];
 const COUNT = /^[1-9][0-9]*$/;
 const PERCENT = /^(?:[1-9][0-9]*|0)(?:\.[0-9]*[1-9])?%$/;
 
+/** What a budget may be, for messages. */
+export const BUDGET_GRAMMAR =
+  'a budget is a count of training instances per task ("100"), "all", or a percentage in (0, 100] written without trailing zeros ("1%", "0.5%")';
+
 /**
- * Check a budget string and return its canonical form: a positive integer count ("100"), "all", or a
- * percentage of the task's train split ("1%", "0.5%", at most "100%"). Throws a UserError otherwise.
+ * The one budget grammar, used by study specs, --budgets and the data build alike: a positive integer count
+ * in digits ("100"), "all", or a percentage of the task's train split in (0, 100] ("1%", "0.5%"). Each
+ * budget has exactly one spelling ("1.50%", "01" and "1e3" are refused), because budgets are file names and
+ * parts of run ids. Returns the budget trimmed, or undefined when it is not one.
  */
-export function parseBudget(s: string): string {
+export function checkBudget(s: string): string | undefined {
   const b = s.trim();
   if (b === "all" || COUNT.test(b)) return b;
   if (PERCENT.test(b)) {
     const p = Number(b.slice(0, -1));
     if (p > 0 && p <= 100) return b;
   }
-  throw new UserError(
-    `invalid budget "${s}"`,
-    'a budget is a count of training instances per task ("100"), "all", or a percentage ("1%")',
-  );
+  return undefined;
+}
+
+/** checkBudget, throwing a UserError that names the budget. */
+export function parseBudget(s: string): string {
+  const b = checkBudget(s);
+  if (b === undefined) throw new UserError(`invalid budget "${s}"`, BUDGET_GRAMMAR);
+  return b;
 }
 
 /** Parse a comma-separated budget list, keeping the given order and dropping repeats. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseBudget } from "../data/budget.js";
 import { UserError } from "../util/errors.js";
 import { presetText } from "./presets.js";
 import { formatPath, parseStudyYaml } from "./spec.js";
@@ -35,6 +36,20 @@ arms:
 describe("study spec", () => {
   it("names the path in the file and its line", () => {
     expect(errorOf(base)).toMatch(/^s\.yaml:17: arms\[2\]\.budgets\[0\]: expected a budget/);
+  });
+
+  it("checks budgets with the data build's one grammar, as written", () => {
+    const withBudget = (b: string) => base.replace("budgets: [lots, 10]", `budgets: [${b}]`);
+    for (const bad of ['"1.50%"', '"100.5%"', "1e3", "0x10", "2.5", '"01"', "0"])
+      expect(errorOf(withBudget(bad)), bad).toMatch(
+        /^s\.yaml:17: arms\[2\]\.budgets\[0\]: expected a budget, got /,
+      );
+    expect(errorOf(withBudget("1e3"))).toContain('got "1e3"');
+    for (const good of ["1.5%", '"0.5%"', "100%", "1000", '"all"']) {
+      const spec = parseStudyYaml(withBudget(good), "s.yaml");
+      expect(spec.arms[2]!.budgets, good).toEqual([good.replace(/"/g, "")]);
+      expect(() => parseBudget(spec.arms[2]!.budgets![0]!)).not.toThrow();
+    }
   });
 
   it("reports unknown fields, missing fields and YAML syntax with their place", () => {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
+import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
 import { UserError } from "../util/errors.js";
 
 /**
@@ -9,16 +10,16 @@ import { UserError } from "../util/errors.js";
  * Every field is documented in docs/studies.md; the schema here is the single source of truth.
  */
 
-/** `100`, `all`, `1%`: a budget is a string everywhere it is a key (a bare YAML number is accepted). */
-export const BUDGET_PATTERN = /^(?:[1-9][0-9]*|all|(?:100|[1-9][0-9]?)(?:\.[0-9]+)?%|0\.[0-9]*[1-9][0-9]*%)$/;
-const Budget = z
-  .union([z.string(), z.number().int().positive()])
-  .transform(String)
-  .pipe(
-    z.string().regex(BUDGET_PATTERN, {
-      message: 'expected a budget: a count like "100", "all" or a share like "1%"',
-    }),
-  );
+/** `100`, `all`, `1%`: a budget is a string everywhere it is a key; one grammar (src/data/budget.ts). */
+const Budget = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const budget = checkBudget(String(value));
+  if (budget !== undefined) return budget;
+  ctx.addIssue({
+    code: "custom",
+    message: `expected a budget, got ${JSON.stringify(value)}: ${BUDGET_GRAMMAR}`,
+  });
+  return z.NEVER;
+});
 
 export const SETTINGS = ["stl", "mtl", "prefinetune", "eval"] as const;
 export type Setting = (typeof SETTINGS)[number];
@@ -204,6 +205,7 @@ export function parseStudyYaml(text: string, file: string): StudySpec {
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
     throw new UserError(`${where}: invalid YAML: ${yamlError.message.split("\n")[0]}`);
   }
+  budgetsAsWritten(doc);
   const parsed = StudySpec.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
@@ -213,6 +215,21 @@ export function parseStudyYaml(text: string, file: string): StudySpec {
   });
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
   throw new UserError(described.join("; ") + more, "see docs/studies.md for every field of a study spec");
+}
+
+/**
+ * Budgets are checked as the user wrote them: YAML reads `1e3` or `0x10` as numbers, which would
+ * otherwise pass as "1000" and "16" here while `--budgets 1e3` is refused.
+ */
+function budgetsAsWritten(doc: Document): void {
+  const arms = doc.get("arms", true);
+  if (!isSeq(arms)) return;
+  for (const arm of arms.items) {
+    const budgets = isMap(arm) ? arm.get("budgets", true) : undefined;
+    if (!isSeq(budgets)) continue;
+    for (const b of budgets.items)
+      if (isScalar(b) && typeof b.value === "number") b.value = b.source ?? String(b.value);
+  }
 }
 
 /** Validate a spec given as a value (presets, tests); errors name the source and the field. */
