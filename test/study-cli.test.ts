@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { presetText } from "../src/study/presets.js";
-import { StudyStore } from "../src/runner/store.js";
+import { StudyStore } from "../src/runner/store/index.js";
 import { runCli } from "./helpers/cli.js";
 import { DEMO_SUPERNI, SHARED_SUPERNI, sharedSuperniMissing } from "./helpers/superni.js";
 

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Truncation } from "../src/analysis/index.js";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
 import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
@@ -110,6 +111,27 @@ describe.skipIf(!haveEngine)("study end to end (real engine, tiny model, CPU)", 
       /^run,arm,setting,budget,seed,model,encoding,task,category,metric,value,n\n/,
     );
     for (const row of res.rows) expect(row.value).toBeGreaterThanOrEqual(0);
+
+    // The report carries the truncation the engine reported (thesis-def-pos sources exceed 96 tokens),
+    // per task and condition, in JSON and CSV.
+    const report = await finish(cli(["report", out, "--json", "--csv", join(out, "csv")]));
+    expect(report.code, report.err).toBe(0);
+    const tasks = (JSON.parse(report.out) as { tasks: { arm: string; truncation: Truncation | null }[] })
+      .tasks;
+    const inst = tasks.filter((t) => t.arm === "inst");
+    expect(inst).toHaveLength(4);
+    for (const t of inst) {
+      const stats = t.truncation!;
+      expect(stats.train!.rows).toBeGreaterThan(0);
+      expect(stats.train!.truncated_sources).toBeGreaterThan(0);
+      expect(stats.eval!.truncated_sources).toBe(stats.eval!.rows);
+    }
+    const csv = (await readFile(join(out, "csv", "tasks.csv"), "utf8")).trim().split("\n");
+    const col = csv[0]!.split(",").indexOf("train_truncated_sources");
+    const instRows = csv.slice(1).filter((line) => line.split(",")[3] === "inst");
+    expect(instRows.map((line) => Number(line.split(",")[col]))).toEqual(
+      inst.map((t) => t.truncation!.train!.truncated_sources),
+    );
 
     // Running again repeats nothing.
     const before = await doneStates(out);

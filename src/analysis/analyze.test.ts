@@ -90,9 +90,12 @@ describe("analyzeStudy on the thesis-shaped fixture", () => {
   it("keeps truncation counts next to per-task scores (the thesis's negative cases)", () => {
     const t = a.tasks.find((x) => x.task === "task1356_xlsum_title_generation")!;
     expect(t.cells["inst/stl/100"]!.rougeL).toBeCloseTo(3, 6);
-    expect(t.cells["inst/stl/100"]!.truncation).toEqual({ sources: 100, targets: 0 });
+    expect(t.cells["inst/stl/100"]!.truncation).toEqual({
+      train: { rows: 100, truncated_sources: 100, truncated_targets: 0, dropped_examples: 0 },
+      eval: null,
+    });
     expect(t.cells["B3/stl/all"]!.rougeL).toBeCloseTo(33, 6);
-    expect(t.cells["B3/stl/all"]!.truncation).toEqual({ sources: 0, targets: 0 });
+    expect(t.cells["B3/stl/all"]!.truncation?.train?.truncated_sources).toBe(0);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../util/errors.js";
 import { sha256 } from "../util/hash.js";
-import { loadStudy, truncationOf } from "./load.js";
+import { loadStudy } from "./load.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -62,10 +62,12 @@ describe("loadStudy", () => {
       }),
     );
     const scores = line("t1", "a", 0.5) + line("t1", "b", 1);
+    const counts = { rows: 9, truncated_sources: 3, truncated_targets: 1, dropped_examples: 0 };
     await writeRun("r1", runs[0]!, "done", scores, { hashes: { "instance_scores.jsonl": sha256(scores) } });
     await writeFile(
       join(dir, "runs", "r1", "stats.json"),
-      JSON.stringify({ truncation: { t1: { sources: 3, targets: 1 } } }),
+      // The engine's shape (engine/quicklearn_engine/data.py Truncation.as_dict), a train phase only.
+      JSON.stringify({ train: { truncation: { total: counts, tasks: { t1: counts } } } }),
     );
     await writeRun("r2", runs[1]!, "running");
     const study = await loadStudy(dir);
@@ -76,7 +78,7 @@ describe("loadStudy", () => {
       { task: "t1", id: "a", category: "textual_entailment", rougeL: 0.5 },
       { task: "t1", id: "b", category: "textual_entailment", rougeL: 1 },
     ]);
-    expect(study.results[0]!.truncation).toEqual({ t1: { sources: 3, targets: 1 } });
+    expect(study.results[0]!.truncation).toEqual({ t1: { train: counts, eval: null } });
     // Only the study's scored tasks count towards the mean.
     expect(study.meanTrainAll).toBe(500);
   });
@@ -106,27 +108,5 @@ describe("loadStudy", () => {
       JSON.stringify({ study: { name: "s" }, arms, runs: [{ id: "x", arm: "nope", setting: "stl" }] }),
     );
     await expect(loadStudy(dir)).rejects.toThrow(/run x names arm "nope"/);
-  });
-});
-
-describe("truncationOf", () => {
-  it("reads per-task maps, flat counts for the run's task, and adds phases up", () => {
-    expect(truncationOf({ truncation: { a: { sources: 2, targets: 0 } } }, null)).toEqual({
-      a: { sources: 2, targets: 0 },
-    });
-    expect(truncationOf({ eval: { truncation: { sources: 4, targets: 1 } } }, "t")).toEqual({
-      t: { sources: 4, targets: 1 },
-    });
-    expect(
-      truncationOf(
-        {
-          train: { truncation: { a: { sources: 1, targets: 1 } } },
-          eval: { truncation: { a: { sources: 2, targets: 0 } } },
-        },
-        null,
-      ),
-    ).toEqual({ a: { sources: 3, targets: 1 } });
-    expect(truncationOf({ steps: 10 }, "t")).toEqual({});
-    expect(truncationOf(null, "t")).toEqual({});
   });
 });

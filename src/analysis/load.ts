@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { RunStats } from "../runner/store/stats.js";
 import { UserError } from "../util/errors.js";
 import { readJsonFile } from "../util/fs.js";
 import { sha256File } from "../util/hash.js";
@@ -202,53 +203,19 @@ async function loadRunResult(run: StudyRun, runDir: string, notes: string[]): Pr
     return null;
   }
   const scores = parseInstanceScores(await readFile(scoresPath, "utf8"), scoresPath);
-  const stats = await readOptionalJson(join(runDir, "stats.json"));
-  return { run, scores, truncation: truncationOf(stats, run.task) };
+  const statsPath = join(runDir, "stats.json");
+  const stats = existsSync(statsPath) ? parseWith(RunStats, await readJsonFile(statsPath), statsPath) : null;
+  return { run, scores, truncation: truncationOf(stats) };
 }
 
-/**
- * Per-task truncation counts from the engine's stats.json. The expected shape is
- * `truncation: {"<task>": {"sources": n, "targets": n}}`; a flat `{sources, targets}` is read as the
- * run's own task, and counts found under several phases (e.g. train and eval) are added up.
- */
-export function truncationOf(stats: unknown, runTask: string | null): Record<string, Truncation> {
+/** Per task, the truncation counts of each phase the run had (stats.json `train|eval.truncation.tasks`). */
+export function truncationOf(stats: RunStats | null): Record<string, Truncation> {
   const out: Record<string, Truncation> = {};
-  const add = (task: string, t: Record<string, unknown>) => {
-    const prev = out[task] ?? { sources: 0, targets: 0 };
-    out[task] = {
-      sources: prev.sources + count(t.sources ?? t.truncated_sources),
-      targets: prev.targets + count(t.targets ?? t.truncated_targets),
-    };
-  };
-  const visit = (node: unknown, depth: number) => {
-    if (!node || typeof node !== "object" || depth > 4) return;
-    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-      if (key === "truncation" && value && typeof value === "object")
-        readTruncation(value as Record<string, unknown>);
-      else visit(value, depth + 1);
-    }
-  };
-  const readTruncation = (t: Record<string, unknown>) => {
-    if (isCounts(t)) {
-      if (runTask) add(runTask, t);
-      return;
-    }
-    for (const [task, v] of Object.entries(t)) if (isCounts(v)) add(task, v as Record<string, unknown>);
-  };
-  visit(stats, 0);
+  for (const phase of ["train", "eval"] as const) {
+    for (const [task, counts] of Object.entries(stats?.[phase]?.truncation.tasks ?? {}))
+      (out[task] ??= { train: null, eval: null })[phase] = counts;
+  }
   return out;
-}
-
-function isCounts(v: unknown): boolean {
-  if (!v || typeof v !== "object") return false;
-  const o = v as Record<string, unknown>;
-  return ["sources", "targets", "truncated_sources", "truncated_targets"].some(
-    (k) => typeof o[k] === "number",
-  );
-}
-
-function count(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { TruncationCounts } from "../runner/store/stats.js";
 import type { ReportGroup } from "./groups.js";
 
 export type ArmRole = "instruction-tuned" | "baseline" | "supervised" | "zero-shot" | "prefinetune";
@@ -31,16 +32,17 @@ export interface InstanceScore {
   rougeL: number;
 }
 
+/** A task's truncation counts in one run, per phase (null: the run had no such phase for the task). */
 export interface Truncation {
-  sources: number;
-  targets: number;
+  train: TruncationCounts | null;
+  eval: TruncationCounts | null;
 }
 
 /** A finished run with its per-instance scores. */
 export interface RunResult {
   run: StudyRun;
   scores: InstanceScore[];
-  /** Per task: how many sources/targets the engine truncated (empty when the engine did not say). */
+  /** Per task: how many sources/targets the engine truncated in training and evaluation. */
   truncation: Record<string, Truncation>;
 }
 

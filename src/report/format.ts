@@ -1,4 +1,10 @@
-import { budgetText, settingText, type ConditionRef, type Interval } from "../analysis/index.js";
+import {
+  budgetText,
+  settingText,
+  type ConditionRef,
+  type Interval,
+  type Truncation,
+} from "../analysis/index.js";
 
 /** Escape text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -37,4 +43,22 @@ export function conditionName(c: ConditionRef): string {
 
 export function conditionLong(c: ConditionRef & { label?: string }): string {
   return `${c.label ?? c.arm} · ${settingText(c.setting)} · ${budgetText(c.budget)}`;
+}
+
+/**
+ * What the engine truncated for one task in one run, per phase, or "" when nothing was cut:
+ * "✂ train 3 of 10 sources, 1 target · eval 5 of 100 sources".
+ */
+export function truncationText(tr: Truncation | null): string {
+  if (!tr) return "";
+  const parts: string[] = [];
+  for (const phase of ["train", "eval"] as const) {
+    const c = tr[phase];
+    if (!c || (c.truncated_sources === 0 && c.truncated_targets === 0)) continue;
+    const cut = [`${c.truncated_sources} of ${c.rows} sources`];
+    if (c.truncated_targets > 0)
+      cut.push(`${c.truncated_targets} target${c.truncated_targets > 1 ? "s" : ""}`);
+    parts.push(`${phase} ${cut.join(", ")}`);
+  }
+  return parts.length ? `✂ ${parts.join(" · ")}` : "";
 }

@@ -1,6 +1,6 @@
 import { REPORT_GROUPS, settingText, type Analysis, type Interval } from "../analysis/index.js";
 import type { Chart } from "./charts.js";
-import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct } from "./format.js";
+import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
 
 /**
@@ -199,17 +199,14 @@ function taskTable(a: Analysis): string {
     const cells = conds.map((c) => {
       const cell = t.cells[c.key];
       if (!cell) return "<td>–</td>";
-      const tr = cell.truncation;
-      const trunc =
-        tr && (tr.sources > 0 || tr.targets > 0)
-          ? `<br><span class="trunc" title="truncated sources / targets">✂ ${tr.sources}/${tr.targets}</span>`
-          : "";
+      const cut = truncationText(cell.truncation);
+      const trunc = cut ? `<br><span class="trunc">${e(cut)}</span>` : "";
       return `<td>${fmt(cell.rougeL, 1)}${trunc}</td>`;
     });
     return `<tr><td class="l">${e(t.task)}</td><td class="l">${e(t.group)}</td>${cells.join("")}</tr>`;
   });
   return (
-    `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (ROUGE-L; ✂ sources/targets the engine truncated)</summary>` +
+    `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (ROUGE-L; ✂ inputs/targets the engine truncated to the length limits)</summary>` +
     table(["Task", "Report group", ...conds.map((c) => conditionName(c))], rows) +
     `</details>`
   );

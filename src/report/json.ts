@@ -53,6 +53,26 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       verdict: x.verdict,
       sentence: x.sentence,
     })),
+    tasks: a.tasks.flatMap((t) =>
+      a.conditions.flatMap((c) => {
+        const cell = t.cells[c.key];
+        if (!cell) return [];
+        return [
+          {
+            task: t.task,
+            category: t.category,
+            group: t.group,
+            arm: c.arm,
+            setting: c.setting,
+            budget: c.budget,
+            rougeL: cell.rougeL,
+            ci: cell.ci,
+            n_instances: cell.n_instances,
+            truncation: cell.truncation,
+          },
+        ];
+      }),
+    ),
     study: a.study,
     aggregation: a.aggregation,
     bootstrap: a.bootstrap,

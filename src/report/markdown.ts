@@ -1,5 +1,5 @@
 import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
-import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct } from "./format.js";
+import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
 
 function mdTable(head: string[], rows: string[][]): string {
@@ -95,7 +95,7 @@ export function renderMarkdown(a: Analysis): string {
     );
   }
 
-  out.push("## Per task (ROUGE-L; ✂ truncated sources/targets)", "");
+  out.push("## Per task (ROUGE-L; ✂ inputs/targets the engine truncated to the length limits)", "");
   out.push(
     mdTable(
       ["Task", "Group", ...a.conditions.map((c) => m(conditionName(c)))],
@@ -105,8 +105,8 @@ export function renderMarkdown(a: Analysis): string {
         ...a.conditions.map((c) => {
           const cell = t.cells[c.key];
           if (!cell) return "–";
-          const tr = cell.truncation;
-          return `${fmt(cell.rougeL, 1)}${tr && (tr.sources || tr.targets) ? ` ✂${tr.sources}/${tr.targets}` : ""}`;
+          const cut = truncationText(cell.truncation);
+          return `${fmt(cell.rougeL, 1)}${cut ? ` ${m(cut)}` : ""}`;
         }),
       ]),
     ),

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeStudy, loadStudy, type Analysis } from "../analysis/index.js";
+import { phaseTruncation, type RunStats } from "../runner/store/stats.js";
 import { renderCharts } from "./charts.js";
 import { csvField, csvTables } from "./csv.js";
 import { renderHtml } from "./html.js";
@@ -57,7 +58,13 @@ async function writeEvilStudy(dir: string): Promise<void> {
     await writeFile(join(d, "instance_scores.jsonl"), lines.join("\n") + "\n");
     await writeFile(
       join(d, "stats.json"),
-      JSON.stringify({ truncation: { [r.task]: { sources: 1, targets: 2 } } }),
+      JSON.stringify({
+        train: {
+          truncation: phaseTruncation({
+            [r.task]: { rows: 5, truncated_sources: 1, truncated_targets: 2, dropped_examples: 0 },
+          }),
+        },
+      } satisfies RunStats),
     );
   }
 }
@@ -83,7 +90,7 @@ describe("report rendering", () => {
     expect(html).toContain("task1_&#60;img src=x onerror=alert(1)&#62;");
     expect(html).not.toMatch(/<script|<link|<iframe|src="http|href="http|@import/i);
     expect(html).toContain("3 of 4 runs done");
-    expect(html).toContain("✂ 1/2");
+    expect(html).toContain("✂ train 1 of 5 sources, 2 targets");
     // Charts are inline SVG with drawn marks.
     expect(html).toMatch(/<svg[^>]*class="marks"/);
     expect(html).toMatch(/mark-line[\s\S]*?<path[^>]* d="M/);
@@ -117,7 +124,7 @@ describe("report rendering", () => {
       "tasks.csv",
     ]);
     expect(tables["tasks.csv"]!.split("\n")[0]).toBe(
-      "task,category,group,arm,setting,budget,rougeL,ci_lo,ci_hi,n_instances,truncated_sources,truncated_targets",
+      "task,category,group,arm,setting,budget,rougeL,ci_lo,ci_hi,n_instances,train_rows,train_truncated_sources,train_truncated_targets,eval_rows,eval_truncated_sources,eval_truncated_targets",
     );
     expect(tables["tasks.csv"]).toContain(
       "task1_<img src=x onerror=alert(1)>,Data <to> Text,Other Categories,inst,stl,100,30,",

@@ -4,7 +4,7 @@ import { scoreRows, type PredictionRow, type Variant } from "../metrics/index.js
 import { AtomicFileWriter, writeJsonAtomic } from "../util/fs.js";
 import { readJsonl } from "../util/jsonl.js";
 import { FileLock } from "./lock.js";
-import { ENGINE_OUTPUTS, SCORE_OUTPUTS, workerInfo, type RunFile, type StudyStore } from "./store.js";
+import { ENGINE_OUTPUTS, SCORE_OUTPUTS, workerInfo, type RunFile, type StudyStore } from "./store/index.js";
 
 /**
  * One run, start to finish, by whoever executes it (a local pool worker, a SLURM array task):

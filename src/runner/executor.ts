@@ -1,5 +1,5 @@
 import type { EngineEvent, RunOutcome } from "./execute.js";
-import type { StudyStore } from "./store.js";
+import type { StudyStore } from "./store/index.js";
 
 /**
  * How runs get executed. Like submitit, a job is files on disk: runs/<id>/run.json + spec.json say

@@ -5,7 +5,7 @@ export {
   type RunStatus,
   type RunFile,
   type StatusSummary,
-} from "./store.js";
+} from "./store/index.js";
 export type { Executor, ExecutionJob, ExecutionRun, ExecutionSummary, ExecutorEvents } from "./executor.js";
 export { executeRun, scoreRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
 export {

@@ -6,7 +6,7 @@ import { planStudy, type Plan, type PlannedRun } from "../study/plan.js";
 import type { LoadedStudy } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
 import type { ExecutionRun } from "./executor.js";
-import { exists, type StudyStore } from "./store.js";
+import { exists, type StudyStore } from "./store/index.js";
 
 /**
  * Everything `run` does before executing: plan, record the plan in the store, build the data the plan

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { manifestPath } from "../data/layout.js";
 import type { ScoreReport } from "../metrics/index.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
-import type { StudyStore } from "./store.js";
+import type { StudyStore } from "./store/index.js";
 
 /**
  * STUDY/results.json and results.csv: one row per (done run, task, metric), derived from runs/ alone

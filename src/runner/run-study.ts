@@ -6,7 +6,7 @@ import type { ExecutionSummary, Executor, ExecutorEvents } from "./executor.js";
 import { describeHolder, FileLock } from "./lock.js";
 import { executionRuns, prepareStudy, type Prepared } from "./prepare.js";
 import { writeResults, type Results } from "./results.js";
-import { StudyStore, type StatusSummary } from "./store.js";
+import { StudyStore, type StatusSummary } from "./store/index.js";
 
 export interface RunStudyOptions {
   out: string;

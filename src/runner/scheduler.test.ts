@@ -10,7 +10,7 @@ import { LocalExecutor, workerSlots } from "./local.js";
 import { executionRuns, prepareStudy } from "./prepare.js";
 import { DagScheduler, type SchedRun } from "./scheduler.js";
 import { runWorker } from "./worker.js";
-import { StudyStore } from "./store.js";
+import { StudyStore } from "./store/index.js";
 import { DEMO_SUPERNI } from "../demo/study.js";
 
 // Scheduler unit tests: a fake engine is allowed here (and only here); end-to-end tests use the real one.

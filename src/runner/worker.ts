@@ -3,7 +3,7 @@ import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } 
 import type { ExecutorEvents } from "./executor.js";
 import type { StartEngine, WorkerSlot } from "./local.js";
 import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
-import { openStudy, type StudyStore } from "./store.js";
+import { openStudy, type StudyStore } from "./store/index.js";
 
 /**
  * One worker process running a given list of runs of a study, one after another on one engine worker:

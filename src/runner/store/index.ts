@@ -1,12 +1,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import type { RunSpecInput } from "../engine/spec.js";
-import { planJson, runFile, type Plan, type PlannedRun } from "../study/plan.js";
-import { UserError } from "../util/errors.js";
-import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
-import { sha256File } from "../util/hash.js";
-import { isHeld } from "./lock.js";
+import type { RunSpecInput } from "../../engine/spec.js";
+import { planJson, runFile, type Plan, type PlannedRun } from "../../study/plan.js";
+import { UserError } from "../../util/errors.js";
+import { writeFileAtomic, writeJsonAtomic } from "../../util/fs.js";
+import { sha256File } from "../../util/hash.js";
+import { isHeld } from "../lock.js";
 
 /**
  * The study directory (docs/architecture.md, "Study directory"): the one source of truth. Every file is
