@@ -4,7 +4,7 @@
  * report and the summary. Then a second start on the same folder resumes: nothing is redone.
  */
 import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,8 +36,12 @@ interface DemoJson {
 
 describe("the demo study", () => {
   it("--quick keeps the full demo's design on fewer tasks, with its edits written into the YAML", async () => {
-    const full = demoStudy("/tmp/x", false);
-    const quick = demoStudy("/tmp/x", true);
+    // Planning names a local model by its content, so the demo's base model must exist: any file will do.
+    const out = join(dir, "plan-only");
+    await mkdir(join(out, "base-model"), { recursive: true });
+    await writeFile(join(out, "base-model", "config.json"), "{}");
+    const full = demoStudy(out, false);
+    const quick = demoStudy(out, true);
     expect(quick.spec.tasks).toEqual(QUICK_TASKS);
     expect(quick.spec.arms).toEqual(full.spec.arms);
     expect(quick.text).toMatch(/tasks: \[ task020/);
@@ -70,6 +74,8 @@ describe.skipIf(!haveEngine)("quicklearn demo --quick", () => {
       const html = await readFile(first.report.html, "utf8");
       expect(html).toContain("<svg");
       expect(html).toContain("task970_sherliic_causal_relationship");
+      // The instruction encodings overflow the demo's source limit: the report shows what was cut.
+      expect(html).toMatch(/✂ train \d+ of \d+ sources/);
       expect(existsSync(first.report.md)).toBe(true);
 
       const conds = new Set(first.overall.map((o) => `${o.arm}/${o.setting}/${o.budget}`));
@@ -109,6 +115,26 @@ describe.skipIf(!haveEngine)("quicklearn demo --quick", () => {
       expect(statSync(model).mtimeMs).toBe(before);
       expect(existsSync(join(out, ".base-model.tmp-killed"))).toBe(false);
       expect(second.summary).toEqual(first.summary);
+    },
+  );
+
+  it(
+    "keeps every finished run when the study directory is copied or renamed",
+    { timeout: 120_000 },
+    async () => {
+      const copy = join(dir, "copied elsewhere");
+      await cp(join(dir, "demo"), copy, { recursive: true });
+      const renamed = join(dir, "renamed");
+      await rename(join(dir, "demo"), renamed);
+      for (const out of [copy, renamed]) {
+        const runsBefore = (await readdir(join(out, "runs"))).length;
+        const r = await runCli(["demo", "--quick", "--out", out, "--json"]);
+        expect(r.code, r.stderr).toBe(0);
+        const moved = JSON.parse(r.stdout) as DemoJson;
+        expect(r.stderr).toContain(`${moved.runs.total}/${moved.runs.total} runs done at start`);
+        expect((await readdir(join(out, "runs"))).length).toBe(runsBefore);
+        expect(moved.summary).toEqual(first.summary);
+      }
     },
   );
 });

@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { isAbsolute } from "node:path";
 import { buildData, manifestPath, type DataManifest } from "../data/index.js";
 import { studyContext, superniDir, type StudyContext } from "../study/context.js";
 import { planStudy, type Plan, type PlannedRun } from "../study/plan.js";
 import type { LoadedStudy } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
 import type { ExecutionRun } from "./executor.js";
-import { exists, type StudyStore } from "./store/index.js";
+import type { StudyStore } from "./store/index.js";
 
 /**
  * Everything `run` does before executing: plan, record the plan in the store, build the data the plan
@@ -39,23 +38,11 @@ export async function prepareStudy(
     );
   const context = await studyContext(study, { superni: opts.superni, preset: opts.preset });
   const plan = planStudy(study.spec, context.plan);
-  await checkLocalModels(plan);
   const notes: string[] = [];
   await store.writePlan(plan, study.text);
   if (await ensureData(store, study, context, opts.onData)) notes.push("built the study's data in data/");
   const done = await reconcileStates(store, plan.runs, notes);
   return { plan, context, done, notes };
-}
-
-/** A local model directory that does not exist fails now, not 800 runs later. */
-async function checkLocalModels(plan: Plan): Promise<void> {
-  for (const arm of new Set(plan.runs.map((r) => r.model))) {
-    if (isAbsolute(arm) && !(await exists(arm)))
-      throw new UserError(
-        `model directory ${arm} not found`,
-        "give a hub id (org/name) or an existing local directory",
-      );
-  }
 }
 
 /** Build STUDY/data unless a build with (at least) the needed inputs is there. Returns whether it built. */

@@ -5,7 +5,8 @@ import { loadCheckout, readTask, type Checkout } from "../superni/index.js";
 import { UserError } from "../util/errors.js";
 import { assetsDir } from "../util/paths.js";
 import type { PlanContext } from "./plan.js";
-import type { LoadedStudy, StudySpec } from "./spec.js";
+import { modelIdentities } from "./model-identity.js";
+import { resolveModel, type LoadedStudy, type StudySpec } from "./spec.js";
 
 /**
  * The facts planning needs (task list, split sizes), read from a SuperNI checkout when there is one and
@@ -24,6 +25,8 @@ export interface ContextOptions {
   preset: string | null;
   /** Read the checkout's task files for exact split sizes (a few seconds for 119 tasks). */
   exactSizes?: boolean;
+  /** A local model directory that does not exist yet: refused (default), or named by its path for now. */
+  absentModels?: "refuse" | "provisional";
 }
 
 export interface StudyContext {
@@ -59,6 +62,7 @@ export async function studyContext(study: LoadedStudy, opts: ContextOptions): Pr
         estimateTrainSize: Math.round(THESIS_TRAIN_INSTANCES / THESIS_TEST_TASKS),
         estimated: true,
         baseDir: study.baseDir,
+        modelIds: await studyModelIds(study, opts.absentModels),
         preset: opts.preset,
       },
     };
@@ -88,9 +92,19 @@ export async function studyContext(study: LoadedStudy, opts: ContextOptions): Pr
       estimateTrainSize: Math.round(THESIS_TRAIN_INSTANCES / THESIS_TEST_TASKS),
       estimated: opts.exactSizes === false,
       baseDir: study.baseDir,
+      modelIds: await studyModelIds(study, opts.absentModels),
       preset: opts.preset,
     },
   };
+}
+
+/** The identity of every model the study's arms name (local directories are read and hashed). */
+function studyModelIds(
+  study: LoadedStudy,
+  absent: ContextOptions["absentModels"],
+): Promise<Map<string, string>> {
+  const models = study.spec.arms.flatMap((a) => (a.model ? [resolveModel(a.model, study.baseDir)] : []));
+  return modelIdentities(models, absent);
 }
 
 function prefinetuneTaskList(spec: StudySpec, checkout: Checkout): string[] {

@@ -22,5 +22,6 @@ export {
   type PlanTotals,
 } from "./plan.js";
 export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
+export { absentModelDir, modelIdentities } from "./model-identity.js";
 export { planSummary, DEFAULT_SAMPLES_PER_S } from "./summary.js";
 export { readMeasuredThroughput, DEFAULT_BENCH_FILE, type MeasuredThroughput } from "./throughput.js";

@@ -6,8 +6,9 @@ import { resolveModel, type ArmSpec, type Role, type Setting, type StudySpec } f
 
 /**
  * Expanding a study spec into a DAG of runs: pure, no I/O. A run's id is derived from its resolved content
- * (arm, model, encoding, task, budget, seed, hyperparameters, data files, dependency ids), so planning the
- * same spec twice gives the same ids and a changed spec only adds or invalidates the runs it touches.
+ * (arm, model identity, encoding, task, budget, seed, hyperparameters, data files relative to the study
+ * directory, dependency ids), so planning the same spec twice gives the same ids, a changed spec only adds
+ * or invalidates the runs it touches, and no path outside the study directory enters an id.
  */
 
 /** Data paths inside a run spec are relative to the study directory (the store resolves them). */
@@ -81,6 +82,8 @@ export interface PlanContext {
   estimated: boolean;
   /** Folder that relative model paths resolve against. */
   baseDir: string;
+  /** What names each resolved model in run ids (model-identity.ts); a model missing here is named as given. */
+  modelIds: Map<string, string>;
   preset: string | null;
 }
 
@@ -118,7 +121,8 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
     const model = resolveModel(base.model!, ctx.baseDir);
     for (const seed of spec.seeds) {
       const parent = arm.from ? pftRun.get(`${arm.from}\0${seed}`)! : null;
-      const common = { arm: arm.name, model, encoding: arm.encoding, seed, parent };
+      const modelId = ctx.modelIds.get(model) ?? model;
+      const common = { arm: arm.name, model, modelId, encoding: arm.encoding, seed, parent };
       for (const setting of SETTING_ORDER.filter((s) => arm.settings.includes(s))) {
         if (setting === "prefinetune") {
           const k = spec.prefinetune!.per_task;
@@ -214,6 +218,8 @@ interface RunShape extends Pick<
   PlannedRun,
   "arm" | "setting" | "task" | "budget" | "model" | "encoding" | "seed"
 > {
+  /** The model's identity (a content digest for a local directory): run ids hash it, not its path. */
+  modelId: string;
   parent: PlannedRun | null;
   evalTasks: string[];
   trainFiles: string[];
@@ -255,7 +261,7 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
     data_seed: spec.data_seed,
     variant: spec.evaluation.variant,
     depends_on,
-    engine: { ...resolved, run_id: null, output_dir: null, device: null, batch: null },
+    engine: { ...resolved, model: r.modelId, run_id: null, output_dir: null, device: null, batch: null },
   };
   const epochs = resolved.train?.epochs ?? 0;
   const passes = Math.round(r.trainSize * epochs);

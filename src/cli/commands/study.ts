@@ -17,6 +17,7 @@ import {
   type Executor,
 } from "../../runner/index.js";
 import {
+  absentModelDir,
   loadPreset,
   loadStudyFile,
   planJson,
@@ -72,7 +73,14 @@ export function registerStudyCommands(program: Command): void {
     .option("--json", "print the plan as one JSON document")
     .action(async (file, opts) => {
       const study = await loadStudyArg(file, opts.preset, process.cwd());
-      const context = await studyContext(study, { superni: opts.superni, preset: opts.preset ?? null });
+      const context = await studyContext(study, {
+        superni: opts.superni,
+        preset: opts.preset ?? null,
+        absentModels: "provisional",
+      });
+      for (const dir of [...context.plan.modelIds.values()].map(absentModelDir))
+        if (dir)
+          info(`note: model directory ${dir} does not exist yet; run ids are provisional until it does`);
       const plan = planStudy(study.spec, context.plan);
       if (opts.json) printJson(planJson(plan));
       else {

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { RunSpecInput } from "../../engine/spec.js";
 import { planJson, runFile, type Plan, type PlannedRun } from "../../study/plan.js";
 import { UserError } from "../../util/errors.js";
@@ -68,22 +68,41 @@ export class StudyStore {
   }
 
   /**
-   * Record a plan: study.yaml, plan.json, and for every run its run.json + spec.json (content-addressed by
-   * id, so never rewritten) and a pending state.json when it has none. Runs of an older plan stay on disk
-   * but leave plan.json, so status and results ignore them.
+   * Record a plan: study.yaml, plan.json, and for every run its run.json + spec.json and a pending
+   * state.json when it has none. A run's id fixes everything that determines its result, so its files
+   * change only where a model outside the study directory now lies elsewhere. Runs of an older plan stay
+   * on disk but leave plan.json, so status and results ignore them.
    */
   async writePlan(plan: Plan, studyYaml: string): Promise<void> {
     await writeFileIfChanged(join(this.dir, "study.yaml"), studyYaml);
     await writeJsonAtomic(this.planPath, planJson(plan));
     for (const run of plan.runs) {
       const dir = this.runDir(run.id);
-      if (!(await exists(join(dir, "spec.json")))) {
-        await writeJsonAtomic(join(dir, "run.json"), runFile(run));
-        await writeJsonAtomic(join(dir, "spec.json"), engineSpecOf(run));
-      }
+      await writeFileIfChanged(join(dir, "run.json"), jsonText(runFile(run)));
+      await writeFileIfChanged(join(dir, "spec.json"), jsonText(this.engineSpecOf(run)));
       if (!(await exists(join(dir, "state.json"))))
         await this.writeState(run.id, { status: "pending", attempts: 0 });
     }
+  }
+
+  /**
+   * The engine spec stored in runs/<id>/spec.json: paths relative to the study directory (a model inside it
+   * as `./<path>`), so the directory can move; the device is left to the executor.
+   */
+  private engineSpecOf(run: PlannedRun): RunSpecInput {
+    const inside = isAbsolute(run.engine.model) ? relative(this.dir, run.engine.model) : null;
+    const model =
+      inside !== null && inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)
+        ? `./${inside}`
+        : run.engine.model;
+    return {
+      run_id: run.id,
+      ...run.engine,
+      model,
+      init_from: run.init_from_run ? join("runs", run.init_from_run, "model") : null,
+      output_dir: join("runs", run.id),
+      device: "auto",
+    };
   }
 
   /** The run ids of plan.json, in plan order. */
@@ -104,6 +123,7 @@ export class StudyStore {
     return {
       ...spec,
       device,
+      model: spec.model.startsWith("./") ? join(this.dir, spec.model) : spec.model,
       output_dir: abs(spec.output_dir),
       init_from: spec.init_from ? abs(spec.init_from) : null,
       train: spec.train ? { ...spec.train, files: spec.train.files.map(abs) } : null,
@@ -201,19 +221,12 @@ export async function openStudy(dir: string): Promise<StudyStore> {
   return store;
 }
 
-/** The engine spec stored in runs/<id>/spec.json: paths relative to the study directory, device left to the executor. */
-function engineSpecOf(run: PlannedRun): RunSpecInput {
-  return {
-    run_id: run.id,
-    ...run.engine,
-    init_from: run.init_from_run ? join("runs", run.init_from_run, "model") : null,
-    output_dir: join("runs", run.id),
-    device: "auto",
-  };
-}
-
 export function workerInfo(device: string): RunState["worker"] {
   return { host: hostname(), pid: process.pid, device };
+}
+
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
 }
 
 async function writeFileIfChanged(path: string, text: string): Promise<void> {
