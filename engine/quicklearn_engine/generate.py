@@ -1,6 +1,5 @@
 """Generation: greedy by default, batched by length, predictions returned in input order."""
 
-import os
 import time
 from collections.abc import Callable
 
@@ -33,13 +32,6 @@ def prompt_batch(batch: list[Example], pad_id: int, is_seq2seq: bool, device: to
     }
 
 
-def static_cache_default() -> bool:
-    """QUICKLEARN_STATIC_CACHE=1: decode with a preallocated (static) KV cache. Off by default: it only pays
-    with torch.compile / CUDA graphs (unmeasured here, issue 5); without them every step attends over the
-    whole preallocated length. Outputs are the same greedy tokens either way."""
-    return os.environ.get("QUICKLEARN_STATIC_CACHE") == "1"
-
-
 @torch.no_grad()
 def generate_batch_ids(
     model: torch.nn.Module,
@@ -50,14 +42,13 @@ def generate_batch_ids(
     placement: Placement,
     max_new_tokens: int,
     num_beams: int,
-    static_cache: bool | None = None,
+    static_cache: bool = False,
 ) -> list[list[int]]:
     """Generated token ids per prompt of the batch (the prompt cut off for causal LMs).
 
     Hugging Face's generate runs a seq2seq encoder once per batch and reuses its states at every step."""
     inputs = prompt_batch(batch, pad_id, is_seq2seq, placement.device)
-    static = static_cache_default() if static_cache is None else static_cache
-    extra = {"cache_implementation": "static"} if static else {}
+    extra = {"cache_implementation": "static"} if static_cache else {}
     with placement.autocast():
         out = model.generate(
             **inputs,
@@ -84,6 +75,7 @@ def generate(
     num_beams: int,
     batch_size: int,
     emit: Callable[[dict], None],
+    static_cache: bool = False,
 ) -> list[str]:
     """One prediction per example, in the examples' order."""
     model.eval()
@@ -94,7 +86,7 @@ def generate(
     for n, batch in enumerate(batches, 1):
         out = generate_batch_ids(
             model, batch, tokenizer.pad_token_id, tokenizer.eos_token_id, is_seq2seq, placement,
-            max_new_tokens, num_beams,
+            max_new_tokens, num_beams, static_cache,
         )  # fmt: skip
         texts = tokenizer.batch_decode(out, skip_special_tokens=True)
         for ex, text in zip(batch, texts, strict=False):

@@ -95,6 +95,7 @@ def load_model(
     device: torch.device,
     keep_pristine: bool = True,
     attention: str = "sdpa",
+    compile: bool = False,
 ) -> LoadedModel:
     """Load the base model (or the folder a previous run saved, when init_from is set) in fp32 on `device`,
     with `attention` as its attention kernel."""
@@ -131,10 +132,9 @@ def load_model(
             "unknown_architecture", f"{field_name}: the tokenizer of {source!r} has no eos token"
         )
     model.to(device)
-    if os.environ.get("QUICKLEARN_COMPILE") == "1":
-        # Opt-in torch.compile (issue 5), in place so the module, its state_dict and restore stay the same;
-        # dynamic shapes because every micro-batch has its own length.
-        # Unmeasured on GPU so far: off by default.
+    if compile:
+        # Opt-in torch.compile (spec `compile`), in place so the module, its state_dict and restore stay
+        # the same; dynamic shapes because every micro-batch has its own length. Unmeasured on GPU: off.
         model.compile(dynamic=True)
     pin = device.type == "cuda"
     # The pristine copy lives on the CPU (pinned on CUDA for a fast host-to-device restore).
@@ -143,7 +143,7 @@ def load_model(
         copy = v.detach().to("cpu", copy=True)
         pristine[k] = copy.pin_memory() if pin else copy
     return LoadedModel(
-        key=(base, source, str(device), attention),
+        key=(base, source, str(device), attention, compile),
         model=model,
         tokenizer=tokenizer,
         is_seq2seq=is_seq2seq,
@@ -171,15 +171,16 @@ class ModelCache:
         device: torch.device,
         attention: str = "sdpa",
         training: bool = False,
+        compile: bool = False,
     ) -> tuple[LoadedModel, dict]:
         """The model ready for a run, plus timings: {"load_s"} on first use, {"restore_s"} after.
 
-        A run with another attention kernel loads the model again. `training`: the run will train; a kernel
-        that cannot train this model is a bad_spec here, before training starts."""
+        A run with another attention kernel or compile setting loads the model again. `training`: the run
+        will train; a kernel that cannot train this model is a bad_spec here, before training starts."""
         base = locate_model(model_ref, "model")
         source = locate_model(init_from, "init_from", must_be_local=True) if init_from else base
         check_device(attention, device)
-        key = (base, source, str(device), attention)
+        key = (base, source, str(device), attention, compile)
         cur = self.current
         if cur is not None and cur.key == key:
             if training:
@@ -195,7 +196,7 @@ class ModelCache:
             del cur
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-        loaded = load_model(model_ref, init_from, device, self.keep_pristine, attention)
+        loaded = load_model(model_ref, init_from, device, self.keep_pristine, attention, compile)
         self.current = loaded
         if training:
             check_trainable(loaded.model, attention)

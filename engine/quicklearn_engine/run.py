@@ -71,6 +71,7 @@ def execute(
         placement.device,
         spec.attention,
         training=spec.train is not None and "train" in phases,
+        compile=spec.compile,
     )
     tokenizer, is_seq2seq = loaded.tokenizer, loaded.is_seq2seq
     timings = {"load_model_s": timing["load_s"], "restore_s": timing["restore_s"]}
@@ -84,6 +85,7 @@ def execute(
         "device": str(placement.device),
         "precision": placement.precision,
         "attention": loaded.attention,
+        "compile": spec.compile,
         "seed": spec.seed,
         "model_reused": timing["reused"],
         "versions": library_versions(),
@@ -126,6 +128,7 @@ def execute(
             predictions = par.gather(generate(
                 model, tokenizer, reindexed(par.shard(examples)), is_seq2seq, placement,
                 spec.eval.max_new_tokens, spec.eval.num_beams, spec.eval.batch_size, emit,
+                spec.eval.static_cache,
             ))  # fmt: skip
             timings["generate_s"] = time.perf_counter() - t
             t = time.perf_counter()
@@ -139,7 +142,11 @@ def execute(
                 )
             timings["write_predictions_s"] = time.perf_counter() - t
             outputs["predictions"] = str(out / "predictions.jsonl")
-            stats["eval"] = {"examples": len(examples), "truncation": trunc.as_dict()}
+            stats["eval"] = {
+                "examples": len(examples),
+                "static_cache": spec.eval.static_cache,
+                "truncation": trunc.as_dict(),
+            }
         if spec.save_model and par.is_main:
             t = time.perf_counter()
             _save_model(

@@ -51,6 +51,8 @@ class EvalSpec(_Strict):
     max_new_tokens: PositiveInt = 128
     num_beams: PositiveInt = 1
     batch_size: PositiveInt = 32
+    # Decode with a preallocated (static) KV cache: the same tokens; pays only with compile / CUDA graphs.
+    static_cache: bool = False
 
 
 class RunSpec(_Strict):
@@ -62,6 +64,8 @@ class RunSpec(_Strict):
     max_target_length: PositiveInt = 128
     precision: Literal["auto", "bf16", "fp32"] = "auto"
     attention: Literal["sdpa", "eager", "flex_attention"] = "sdpa"
+    # torch.compile the model (in place, dynamic shapes): a speed lever, not part of a run's identity.
+    compile: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"
     seed: int = 42
     train: TrainSpec | None = None

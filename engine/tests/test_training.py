@@ -228,3 +228,15 @@ def test_save_model_then_init_from(lora, tiny_llama, toy_dir, tmp_path):
     assert read_jsonl(tmp_path / "restored" / "predictions.jsonl") == read_jsonl(
         tmp_path / "base" / "predictions.jsonl"
     )
+
+
+def test_static_cache_is_a_spec_field_with_the_same_predictions(tiny_t5, toy_dir, tmp_path):
+    data = str(toy_dir / "train.jsonl")
+    cache = ModelCache()
+    plain, _ = run(base_spec(tiny_t5, tmp_path / "plain", None, data), cache)
+    static, _ = run(base_spec(tiny_t5, tmp_path / "static", None, data, eval={"static_cache": True}), cache)
+    assert plain["stats"]["eval"]["static_cache"] is False and static["stats"]["eval"]["static_cache"] is True
+    assert static["stats"]["compile"] is False
+    assert read_jsonl(tmp_path / "plain" / "predictions.jsonl") == read_jsonl(
+        tmp_path / "static" / "predictions.jsonl"
+    )

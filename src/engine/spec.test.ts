@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { engineDir, venvPython } from "../util/paths.js";
 import { RunSpec } from "./spec.js";
 
 const base = { run_id: "r", model: "m", output_dir: "out", train: { files: ["t.jsonl"] } };
@@ -15,5 +19,63 @@ describe("RunSpec", () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(["train", "parallel"]);
     expect(RunSpec.safeParse({ ...base, train: { ...base.train, parallel: "fsdp" } }).success).toBe(true);
+  });
+});
+
+/** Every field of a schema as `path -> {required, default, enum}`, nested objects flattened with dots. */
+type FieldFacts = Record<string, { required: boolean; default: unknown; enum: unknown[] | null }>;
+
+function zodFields(shape: Record<string, z.ZodType>, prefix = ""): FieldFacts {
+  const out: FieldFacts = {};
+  for (const [name, field] of Object.entries(shape)) {
+    let t: z.ZodType = field;
+    let required = true;
+    let dflt: unknown = null;
+    for (;;) {
+      if (t instanceof z.ZodDefault) {
+        required = false;
+        dflt = t.def.defaultValue;
+        t = t.unwrap() as z.ZodType;
+      } else if (t instanceof z.ZodOptional || t instanceof z.ZodNullable) {
+        required = required && t instanceof z.ZodNullable;
+        t = t.unwrap() as z.ZodType;
+      } else break;
+    }
+    out[prefix + name] = { required, default: dflt, enum: t instanceof z.ZodEnum ? [...t.options] : null };
+    if (t instanceof z.ZodObject) Object.assign(out, zodFields(t.shape, `${prefix}${name}.`));
+  }
+  return out;
+}
+
+const PYTHON_FIELDS = `
+import json, typing
+from pydantic import BaseModel
+from quicklearn_engine.spec import RunSpec
+
+def walk(model, prefix):
+    out = {}
+    for name, f in model.model_fields.items():
+        ann = f.annotation
+        args = typing.get_args(ann)
+        lit = list(args) if typing.get_origin(ann) is typing.Literal else None
+        nested = [a for a in (args or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        out[prefix + name] = {"required": f.is_required(), "default": None if f.is_required() else f.default, "enum": lit}
+        for n in nested:
+            out.update(walk(n, prefix + name + "."))
+    return out
+
+print(json.dumps(walk(RunSpec, "")))
+`;
+
+describe.skipIf(!existsSync(venvPython()))("the engine's two spec schemas", () => {
+  it("declare the same fields with the same defaults and choices (zod here, pydantic in spec.py)", () => {
+    const out = execFileSync(venvPython(), ["-c", PYTHON_FIELDS], {
+      env: { ...process.env, PYTHONPATH: engineDir },
+      encoding: "utf8",
+    });
+    const python = JSON.parse(out) as FieldFacts;
+    const typescript = zodFields(RunSpec.shape);
+    expect(Object.keys(typescript).sort()).toEqual(Object.keys(python).sort());
+    for (const [path, facts] of Object.entries(typescript)) expect(facts, path).toEqual(python[path]);
   });
 });

@@ -13,7 +13,8 @@ export const LoraSpec = z.strictObject({
   target_modules: z.array(z.string()).nullable().default(null),
 });
 
-export const TrainSpec = z.strictObject({
+/** The training fields, before the cross-field rule (study specs derive their knobs from these). */
+export const TrainFields = z.strictObject({
   /** JSONL files written by `data build` ({"id","task","category","source","target","references"}). */
   files: z.array(z.string()).min(1),
   epochs: z.number().positive().default(2),
@@ -39,7 +40,9 @@ export const TrainSpec = z.strictObject({
    * one GPU. One process ignores it. Not part of the checkpoint fingerprint: it does not change the update.
    */
   parallel: z.enum(["ddp", "fsdp"]).default("ddp"),
-}).refine((t) => !(t.parallel === "fsdp" && t.lora), {
+});
+
+export const TrainSpec = TrainFields.refine((t) => !(t.parallel === "fsdp" && t.lora), {
   path: ["parallel"],
   message: "'fsdp' with lora: LoRA trains a small adapter over a frozen base, so there is little to shard; use 'ddp'",
 });
@@ -50,6 +53,8 @@ export const EvalSpec = z.strictObject({
   num_beams: z.number().int().positive().default(1),
   /** Prompts per generation batch (batches are sorted by length; predictions keep input order). */
   batch_size: z.number().int().positive().default(32),
+  /** Decode with a preallocated (static) KV cache: the same tokens; pays only with compile / CUDA graphs. */
+  static_cache: z.boolean().default(false),
 });
 
 export const RunSpec = z.strictObject({
@@ -69,6 +74,8 @@ export const RunSpec = z.strictObject({
    * and not for training a model with attention dropout: flex has none). docs/engine.md, "Attention kernels".
    */
   attention: z.enum(["sdpa", "eager", "flex_attention"]).default("sdpa"),
+  /** torch.compile the model (in place, dynamic shapes). Off by default: unmeasured on GPU so far. */
+  compile: z.boolean().default(false),
   device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
   seed: z.number().int().default(42),
   train: TrainSpec.nullable().default(null),
@@ -81,3 +88,20 @@ export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
 export type TrainSpec = z.infer<typeof TrainSpec>;
 export type EvalSpec = z.infer<typeof EvalSpec>;
+
+/**
+ * Fields that change how fast a run goes or how much memory it takes, not what it produces (recomputed
+ * activations replay the same dropout masks): left out of a run's identity, so turning such a lever on for a
+ * finished study reruns nothing. The attention kernel stays in: kernels sum in different orders.
+ */
+export function resultDeterminingSpec(spec: RunSpec): unknown {
+  return {
+    ...spec,
+    run_id: null,
+    output_dir: null,
+    device: null,
+    compile: null,
+    train: spec.train && { ...spec.train, parallel: null, gradient_checkpointing: null },
+    eval: spec.eval && { ...spec.eval, static_cache: null },
+  };
+}

@@ -67,6 +67,37 @@ describe("plan", () => {
     expect(new Set(changedD.map((r) => r.arm))).toEqual(new Set(["prefinetune-noinst", "B1"]));
   });
 
+  it("takes every engine knob from the study (arm over study), and only result-changing ones enter ids", async () => {
+    const a = await thesisPlan();
+    const knobs = "  attention: eager\n  gradient_checkpointing: true\n  compile: true\n";
+    const b = await thesisPlan((t) =>
+      t
+        .replace("  optimizer: adamw\n", `  optimizer: adamw\n${knobs}`)
+        .replace("    budgets: [1000]", "    budgets: [1000]\n    hyperparameters: {attention: sdpa}")
+        .replace("evaluation:\n", "evaluation:\n  static_cache: true\n"),
+    );
+    const inst = b.runs.find((r) => r.arm === "inst" && r.setting === "stl")!;
+    expect(inst.engine).toMatchObject({ attention: "eager", compile: true });
+    expect(inst.engine.train).toMatchObject({ gradient_checkpointing: true });
+    expect(inst.engine.eval).toMatchObject({ static_cache: true });
+    expect(b.runs.find((r) => r.arm === "B2")!.engine.attention).toBe("sdpa");
+    // A knob the study leaves out is not written: the engine's default applies.
+    expect(a.runs[0]!.engine).not.toHaveProperty("compile");
+    // The attention kernel changes ids (kernels sum in different orders); compile, the static cache and
+    // gradient checkpointing are speed and memory levers and do not, so turning them on reruns nothing.
+    const changed = new Set(a.runs.filter((r, i) => r.id !== b.runs[i]!.id).map((r) => r.arm));
+    expect(changed.has("inst") && !changed.has("B2")).toBe(true);
+    const speedOnly = await thesisPlan((t) =>
+      t
+        .replace(
+          "  optimizer: adamw\n",
+          "  optimizer: adamw\n  compile: true\n  gradient_checkpointing: true\n",
+        )
+        .replace("evaluation:\n", "evaluation:\n  static_cache: true\n"),
+    );
+    expect(speedOnly.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id));
+  });
+
   it("multiplies runs by seeds, each seed's B1 depending on its own pre-finetune", async () => {
     const plan = await thesisPlan((t) => t.replace("seeds: [42]", "seeds: [1, 2]"));
     expect(plan.totals.runs).toBe(841 * 2);

@@ -1,8 +1,15 @@
 import { budgetSize } from "../data/budget.js";
 import { datasetPath, prefinetunePath } from "../data/layout.js";
-import { RunSpec, type RunSpecInput } from "../engine/spec.js";
+import { resultDeterminingSpec, RunSpec, type RunSpecInput } from "../engine/spec.js";
 import { canonicalJson, sha256 } from "../util/hash.js";
-import { resolveModel, type ArmSpec, type Role, type Setting, type StudySpec } from "./spec.js";
+import {
+  resolveModel,
+  RUN_LEVEL_KNOBS,
+  type ArmSpec,
+  type Role,
+  type Setting,
+  type StudySpec,
+} from "./spec.js";
 
 /**
  * Expanding a study spec into a DAG of runs: pure, no I/O. A run's id is derived from its resolved content
@@ -227,13 +234,13 @@ interface RunShape extends Pick<
 }
 
 function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunShape): PlannedRun {
-  const { max_source_length, max_target_length, precision, ...trainHyper } = hyper;
+  const runLevel = Object.fromEntries(Object.entries(hyper).filter(([k]) => k in RUN_LEVEL_KNOBS));
+  const trainHyper = Object.fromEntries(Object.entries(hyper).filter(([k]) => !(k in RUN_LEVEL_KNOBS)));
+  const { variant: _variant, ...evalKnobs } = spec.evaluation;
   const engine: PlannedRun["engine"] = {
     model: r.model,
     encoding: r.encoding,
-    max_source_length,
-    max_target_length,
-    precision,
+    ...runLevel,
     seed: r.seed,
     train: r.trainFiles.length > 0 ? { files: r.trainFiles, ...trainHyper } : null,
     eval:
@@ -242,9 +249,7 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
             files: r.evalTasks.map((task) =>
               datasetPath(DATA_DIR, { encoding: r.encoding, task, split: "test" }),
             ),
-            max_new_tokens: spec.evaluation.max_new_tokens,
-            num_beams: spec.evaluation.num_beams,
-            batch_size: spec.evaluation.batch_size,
+            ...evalKnobs,
           }
         : null,
     save_model: r.setting === "prefinetune",
@@ -261,7 +266,7 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
     data_seed: spec.data_seed,
     variant: spec.evaluation.variant,
     depends_on,
-    engine: { ...resolved, model: r.modelId, run_id: null, output_dir: null, device: null, batch: null },
+    engine: resultDeterminingSpec({ ...resolved, model: r.modelId }),
   };
   const epochs = resolved.train?.epochs ?? 0;
   const passes = Math.round(r.trainSize * epochs);

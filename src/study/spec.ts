@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
+import { EvalSpec, RunSpec, TrainFields } from "../engine/spec.js";
 import { UserError } from "../util/errors.js";
 
 /**
@@ -31,39 +32,43 @@ const Name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a name of letters, digits, '_', '.', '-'" });
 
-/** Training and generation knobs; anything left out takes the thesis recipe (src/engine/spec.ts defaults). */
+/**
+ * A study knob is an engine spec field (src/engine/spec.ts, the one declaration of every setting) without its
+ * default: what a study leaves out, the engine's default fills in, and an arm's value overrides the study's.
+ */
+type Knobs<T extends z.ZodRawShape> = {
+  [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]>;
+};
+function knobs<T extends z.ZodRawShape>(shape: T): Knobs<T> {
+  return Object.fromEntries(
+    Object.entries(shape).map(([k, v]) => [
+      k,
+      (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType)).optional(),
+    ]),
+  ) as unknown as Knobs<T>;
+}
+
+/** Run-level engine fields a study sets beside the training ones (the rest are the planner's or the executor's). */
+export const RUN_LEVEL_KNOBS = {
+  max_source_length: true,
+  max_target_length: true,
+  precision: true,
+  attention: true,
+  compile: true,
+} as const;
+
+/** Training and generation knobs; anything left out takes the thesis recipe (the engine spec's defaults). */
 export const Hyperparameters = z.strictObject({
-  epochs: z.number().positive().optional(),
-  learning_rate: z.number().positive().optional(),
-  lr_schedule: z.enum(["constant", "linear", "cosine"]).optional(),
-  warmup_steps: z.number().int().min(0).optional(),
-  effective_batch_size: z.number().int().positive().optional(),
-  max_tokens_per_batch: z.number().int().positive().optional(),
-  optimizer: z.enum(["adamw", "adafactor"]).optional(),
-  weight_decay: z.number().min(0).optional(),
-  max_grad_norm: z.number().positive().nullable().optional(),
-  checkpoint_every_steps: z.number().int().min(0).optional(),
-  lora: z
-    .strictObject({
-      r: z.number().int().positive().optional(),
-      alpha: z.number().positive().optional(),
-      dropout: z.number().min(0).max(1).optional(),
-      target_modules: z.array(z.string()).nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-  max_source_length: z.number().int().positive().optional(),
-  max_target_length: z.number().int().positive().optional(),
-  precision: z.enum(["auto", "bf16", "fp32"]).optional(),
+  // `files` come from the plan; `parallel` from `run --mtl-parallel` (how processes share a run).
+  ...knobs(TrainFields.omit({ files: true, parallel: true }).shape),
+  ...knobs(RunSpec.pick(RUN_LEVEL_KNOBS).shape),
 });
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 
 export const Evaluation = z.strictObject({
   /** Scorer variant (src/metrics): `superni` = SuperNI's compute_metrics.py, `thesis` = the thesis's evaluation. */
   variant: z.enum(["superni", "thesis"]).default("superni"),
-  max_new_tokens: z.number().int().positive().default(128),
-  num_beams: z.number().int().positive().default(1),
-  batch_size: z.number().int().positive().optional(),
+  ...knobs(EvalSpec.omit({ files: true }).shape),
 });
 
 export const Arm = z
@@ -131,7 +136,7 @@ export const StudySpec = z
     /** Training seeds; each seed repeats every run. */
     seeds: z.array(z.number().int()).min(1).default([42]),
     hyperparameters: Hyperparameters.default({}),
-    evaluation: Evaluation.default({ variant: "superni", max_new_tokens: 128, num_beams: 1 }),
+    evaluation: Evaluation.default({ variant: "superni" }),
     prefinetune: Prefinetune.nullable().optional(),
     arms: z.array(Arm).min(1),
   })
