@@ -37,7 +37,7 @@ for (const id of ids) {
   appendFileSync(log, "start " + process.env.SLURM_JOB_ID + " " + (process.env.SLURM_RESTART_COUNT ?? "0") + "\\n");
   const stub = read(join(dir, "stub.json"));
   await new Promise((r) => setTimeout(r, (n === 0 ? stub.first_sleep : stub.sleep) * 1000));
-  writeFileSync(join(dir, ".state.tmp"), JSON.stringify({ status: "done" }));
+  writeFileSync(join(dir, ".state.tmp"), JSON.stringify({ status: "done", attempts: n + 1, updated: new Date().toISOString() }));
   renameSync(join(dir, ".state.tmp"), join(dir, "state.json"));
   appendFileSync(log, "done\\n");
 }
@@ -52,7 +52,7 @@ function makeStudy(name: string, runs: (SlurmRunRef & { first_sleep?: number; sl
     const rd = join(dir, "runs", r.id);
     mkdirSync(rd, { recursive: true });
     writeFileSync(join(rd, "run.json"), JSON.stringify({ id: r.id, depends_on: r.depends_on }));
-    writeFileSync(join(rd, "state.json"), JSON.stringify({ status: "pending", attempts: 0 }));
+    writeFileSync(join(rd, "state.json"), JSON.stringify({ status: "pending", attempts: 0, updated: "" }));
     writeFileSync(
       join(rd, "stub.json"),
       JSON.stringify({ first_sleep: r.first_sleep ?? 1, sleep: r.sleep ?? 1 }),

@@ -120,11 +120,30 @@ describe("study commands", () => {
   it("status --json counts runs from the run folders", async () => {
     const d = await tmp();
     const store = new StudyStore(d);
-    await writeFile(
-      join(d, "plan.json"),
-      JSON.stringify({ runs: [{ id: "a" }, { id: "b" }, { id: "c" }, { id: "e" }] }),
+    const runs = ["a", "b", "c", "e"].map((id) => ({
+      id,
+      arm: "x",
+      setting: "eval" as const,
+      task: null,
+      budget: null,
+      model: "org/m",
+      encoding: "plain",
+      depends_on: [],
+      seed: 1,
+    }));
+    const arm = {
+      name: "x",
+      label: "x",
+      role: "zero-shot" as const,
+      model: "org/m",
+      encoding: "plain",
+      prefinetune: null,
+    };
+    await store.writePlanFile({ study: { name: "s" }, preset: null, arms: [arm], runs, totals: { runs: 4 } });
+    await store.recordFinishedRun(
+      { ...runs[0]!, variant: "superni", eval_tasks: [] },
+      { instanceScores: null, stats: {} },
     );
-    await store.writeState("a", { status: "done", attempts: 1, hashes: {} });
     await store.writeState("b", { status: "failed", attempts: 2, error: "boom" });
     // Marked running but nobody holds its claim: it was interrupted, so it counts as pending.
     await store.writeState("c", { status: "running", attempts: 1 });

@@ -1,4 +1,4 @@
-export { loadStudy, parseInstanceScores, truncationOf, trainAllCountsInManifest } from "./load.js";
+export { loadStudy, truncationOf } from "./load.js";
 export {
   buildResultsTable,
   conditionKey,

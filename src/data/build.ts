@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
+import { z } from "zod";
 import { UserError } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/fs.js";
 import { loadCheckout, loadTask, type Checkout, type Instance, type Task } from "../superni/index.js";
@@ -338,3 +339,35 @@ function sortedObject<V>(o: Record<string, V>): Record<string, V> {
       .map((k) => [k, o[k]!]),
   );
 }
+
+/**
+ * A data build's manifest.json, or null when `root` has none. The fields every reader relies on are checked
+ * (format, per-task category and budget counts); a damaged manifest is a UserError naming the file.
+ */
+export async function readManifest(root: string): Promise<DataManifest | null> {
+  const path = manifestPath(root);
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new UserError(`${path}: not a readable manifest (${(e as Error).message})`, "rebuild the data");
+  }
+  const parsed = ManifestFacts.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(
+      `${path}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      "rebuild the data",
+    );
+  }
+  return value as DataManifest;
+}
+
+const ManifestFacts = z.looseObject({
+  format: z.literal(MANIFEST_FORMAT),
+  tasks: z.record(
+    z.string(),
+    z.looseObject({ category: z.string(), budgets: z.record(z.string(), z.number()) }),
+  ),
+});

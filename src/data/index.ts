@@ -20,6 +20,7 @@ export { drawTarget, mulberry32, seedFromKey } from "./prng.js";
 export { datasetPath, prefinetunePath, manifestPath, PREFINETUNE_DIR, MANIFEST_FILE } from "./layout.js";
 export {
   buildData,
+  readManifest,
   MANIFEST_FORMAT,
   type BuildOptions,
   type PrefinetuneOptions,

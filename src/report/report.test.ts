@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeStudy, loadStudy, type Analysis } from "../analysis/index.js";
-import { phaseTruncation, type RunStats } from "../runner/store/stats.js";
+import { phaseTruncation, StudyStore, type PlanFile, type RunRecord } from "../runner/store/index.js";
 import { renderCharts } from "./charts.js";
 import { csvField, csvTables } from "./csv.js";
 import { renderHtml } from "./html.js";
@@ -15,7 +15,7 @@ const EVIL_LABEL = `</script><script>alert("arm")</script>`;
 
 /** A tiny study whose names try to break out of HTML, Markdown and CSV. */
 async function writeEvilStudy(dir: string): Promise<void> {
-  const arms = [
+  const arms: PlanFile["arms"] = [
     {
       name: "inst",
       label: EVIL_LABEL,
@@ -33,38 +33,47 @@ async function writeEvilStudy(dir: string): Promise<void> {
       prefinetune: null,
     },
   ];
+  const run = (id: string, arm: string, task: string, budget: string): RunRecord => ({
+    id,
+    arm,
+    setting: "stl",
+    task,
+    budget,
+    model: "m",
+    encoding: "e",
+    depends_on: [],
+    seed: 1,
+  });
   const runs = [
-    { id: "a", arm: "inst", setting: "stl", task: EVIL_TASK, budget: "100" },
-    { id: "b", arm: "inst", setting: "stl", task: EVIL_TASK, budget: "1000" },
-    { id: "c", arm: "B2|x", setting: "stl", task: EVIL_TASK, budget: "1000" },
-    { id: "d", arm: "B2|x", setting: "stl", task: "task2", budget: "1000" },
+    run("a", "inst", EVIL_TASK, "100"),
+    run("b", "inst", EVIL_TASK, "1000"),
+    run("c", "B2|x", EVIL_TASK, "1000"),
+    run("d", "B2|x", "task2", "1000"),
   ];
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, "plan.json"),
-    JSON.stringify({ study: { name: "<b>evil & co</b>" }, preset: null, arms, runs }),
-  );
+  const store = new StudyStore(dir);
+  await store.writePlanFile({
+    study: { name: "<b>evil & co</b>" },
+    preset: null,
+    arms,
+    runs,
+    totals: { runs: 4 },
+  });
   const scores: Record<string, number[]> = { a: [0.2, 0.4, 0.3], b: [0.8, 0.9, 0.7], c: [0.5, 0.6, 0.4] };
   for (const r of runs) {
-    const d = join(dir, "runs", r.id);
-    await mkdir(d, { recursive: true });
-    await writeFile(join(d, "run.json"), JSON.stringify({ ...r, seed: 1 }));
-    await writeFile(join(d, "state.json"), JSON.stringify({ status: r.id === "d" ? "pending" : "done" }));
     const values = scores[r.id];
-    if (!values) continue;
-    const lines = values.map((v, i) =>
-      JSON.stringify({ task: r.task, id: `=cmd|${i}`, category: "Data <to> Text", rougeL: v }),
-    );
-    await writeFile(join(d, "instance_scores.jsonl"), lines.join("\n") + "\n");
-    await writeFile(
-      join(d, "stats.json"),
-      JSON.stringify({
-        train: {
-          truncation: phaseTruncation({
-            [r.task]: { rows: 5, truncated_sources: 1, truncated_targets: 2, dropped_examples: 0 },
-          }),
-        },
-      } satisfies RunStats),
+    if (!values) continue; // d stays pending
+    const counts = { rows: 5, truncated_sources: 1, truncated_targets: 2, dropped_examples: 0 };
+    await store.recordFinishedRun(
+      { ...r, variant: "superni", eval_tasks: [r.task!] },
+      {
+        instanceScores: values.map((v, i) => ({
+          task: r.task!,
+          id: `=cmd|${i}`,
+          category: "Data <to> Text",
+          rougeL: v,
+        })),
+        stats: { train: { truncation: phaseTruncation({ [r.task!]: counts }) } },
+      },
     );
   }
 }

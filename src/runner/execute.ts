@@ -4,7 +4,7 @@ import { scoreRows, type PredictionRow, type Variant } from "../metrics/index.js
 import { AtomicFileWriter, writeJsonAtomic } from "../util/fs.js";
 import { readJsonl } from "../util/jsonl.js";
 import { FileLock } from "./lock.js";
-import { ENGINE_OUTPUTS, SCORE_OUTPUTS, workerInfo, type RunFile, type StudyStore } from "./store/index.js";
+import { ENGINE_OUTPUTS, workerInfo, type RunFile, type StudyStore } from "./store/index.js";
 
 /**
  * One run, start to finish, by whoever executes it (a local pool worker, a SLURM array task):
@@ -89,8 +89,7 @@ export async function executeRun(
         await store.writeState(id, { ...running, engine_outputs: engineOutputs });
       }
       if (spec.eval) await scoreRun(store, run, spec);
-      const hashes = await store.hashOutputs(id, [...ENGINE_OUTPUTS, ...SCORE_OUTPUTS, "model"]);
-      await store.writeState(id, { status: "done", attempts, hashes });
+      await store.markDone(id, attempts);
       return { status: "done" };
     } catch (e) {
       const error = errorMessage(e);

@@ -1,6 +1,7 @@
 export {
   StudyStore,
   openStudy,
+  planFile,
   type RunState,
   type RunStatus,
   type RunFile,

@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { buildData, manifestPath, type DataManifest } from "../data/index.js";
+import { buildData, type DataManifest } from "../data/index.js";
 import { studyContext, superniDir, type StudyContext } from "../study/context.js";
 import { planStudy, type Plan, type PlannedRun } from "../study/plan.js";
 import type { LoadedStudy } from "../study/spec.js";
@@ -66,7 +65,7 @@ async function ensureData(
           tasks: context.prefinetuneTasks ?? undefined,
         }
       : null;
-  const existing = await readManifest(store);
+  const existing = await store.readManifest().catch(() => null);
   if (
     existing &&
     covers(existing, { seed: spec.data_seed, tasks: context.plan.tasks, budgets, encodings, prefinetune })
@@ -112,14 +111,6 @@ function covers(
   );
 }
 
-async function readManifest(store: StudyStore): Promise<DataManifest | null> {
-  try {
-    return JSON.parse(await readFile(manifestPath(store.dataDir), "utf8")) as DataManifest;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Resume semantics: done runs whose files still match their hashes stay done; a done run whose files
  * changed, a running run nobody runs any more (crash, kill) and a failed run (it gets fresh retries) become
@@ -130,8 +121,12 @@ async function reconcileStates(store: StudyStore, runs: PlannedRun[], notes: str
   let reset = 0;
   let interrupted = 0;
   for (const run of runs) {
-    const state = await store.readState(run.id);
-    if (state.status === "done") {
+    // A damaged state.json (edited by hand, a foreign tool) says nothing we can trust: the run runs again.
+    const state = await store.readState(run.id).catch(() => null);
+    if (!state) {
+      reset++;
+      await store.writeState(run.id, { status: "pending", attempts: 0, error: "state.json was damaged" });
+    } else if (state.status === "done") {
       if (await store.verifyHashes(run.id, state.hashes)) {
         done.add(run.id);
         continue;

@@ -1,7 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { manifestPath } from "../data/layout.js";
-import type { ScoreReport } from "../metrics/index.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
 import type { StudyStore } from "./store/index.js";
 
@@ -49,14 +46,14 @@ const COLUMNS: (keyof ResultRow)[] = [
 ];
 
 export async function collectResults(store: StudyStore): Promise<Results> {
-  const plan = (await store.readJson(store.planPath)) as { study: { name: string }; runs: { id: string }[] };
-  const categories = await taskCategories(store);
+  const plan = await store.readPlan();
+  const manifest = await store.readManifest();
   const rows: ResultRow[] = [];
   for (const { id } of plan.runs) {
-    const state = await store.readState(id);
-    if (state.status !== "done" || !state.hashes?.["scores.json"]) continue;
+    const { status, state } = await store.runStatus(id);
+    if (status !== "done" || !state.hashes?.["scores.json"]) continue;
     const run = await store.readRun(id);
-    const scores = (await store.readJson(join(store.runDir(id), "scores.json"))) as ScoreReport;
+    const scores = await store.readScores(id);
     for (const [task, figures] of Object.entries(scores.tasks)) {
       for (const metric of METRICS) {
         rows.push({
@@ -68,7 +65,7 @@ export async function collectResults(store: StudyStore): Promise<Results> {
           model: run.model,
           encoding: run.encoding,
           task,
-          category: categories.get(task) ?? "unknown",
+          category: manifest?.tasks[task]?.category ?? "unknown",
           metric,
           value: figures[metric],
           n: figures.n,
@@ -95,15 +92,4 @@ function toCsv(rows: ResultRow[]): string {
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? "" : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-async function taskCategories(store: StudyStore): Promise<Map<string, string>> {
-  try {
-    const m = JSON.parse(await readFile(manifestPath(store.dataDir), "utf8")) as {
-      tasks: Record<string, { category: string }>;
-    };
-    return new Map(Object.entries(m.tasks).map(([t, v]) => [t, v.category]));
-  } catch {
-    return new Map();
-  }
 }

@@ -12,15 +12,7 @@ export {
   type ArmSpec,
 } from "./spec.js";
 export { presetText, loadPreset, PRESETS } from "./presets.js";
-export {
-  planStudy,
-  planJson,
-  runRecord,
-  type Plan,
-  type PlannedRun,
-  type PlannedArm,
-  type PlanTotals,
-} from "./plan.js";
+export { planStudy, type Plan, type PlannedRun, type PlannedArm, type PlanTotals } from "./plan.js";
 export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
 export { absentModelDir, modelIdentities } from "./model-identity.js";
 export { planSummary, DEFAULT_SAMPLES_PER_S } from "./summary.js";

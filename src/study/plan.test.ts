@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { studyContext } from "./context.js";
-import { planJson, planStudy } from "./plan.js";
+import { planFile } from "../runner/store/files.js";
+import { planStudy } from "./plan.js";
 import { loadPreset } from "./presets.js";
 import { parseStudyYaml } from "./spec.js";
 
@@ -23,7 +24,7 @@ describe("plan", () => {
     for (const r of b1) expect(r.depends_on).toEqual([pft[0]!.id]);
     for (const r of plan.runs.filter((r) => r.arm !== "B1")) expect(r.depends_on).toEqual([]);
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(841);
-    const json = planJson(plan) as { runs: object[]; arms: object[] };
+    const json = planFile(plan) as { runs: object[]; arms: object[] };
     expect(Object.keys(json.runs[0]!).sort()).toEqual(
       ["arm", "budget", "depends_on", "encoding", "id", "model", "seed", "setting", "task"].sort(),
     );

@@ -319,34 +319,3 @@ function totalsOf(runs: PlannedRun[], ctx: PlanContext): PlanTotals {
     estimated: ctx.estimated,
   };
 }
-
-/** The JSON shape of `quicklearn plan --json` and STUDY/plan.json (internal fields left out). */
-export function planJson(plan: Plan): object {
-  return {
-    study: plan.study,
-    preset: plan.preset,
-    arms: plan.arms,
-    runs: plan.runs.map(runRecord),
-    totals: plan.totals,
-  };
-}
-
-/** The public record of a run: runs/<id>/run.json and an entry of plan.json's "runs". */
-export function runRecord(r: PlannedRun) {
-  return {
-    id: r.id,
-    arm: r.arm,
-    setting: r.setting,
-    task: r.task,
-    budget: r.budget,
-    model: r.model,
-    encoding: r.encoding,
-    depends_on: r.depends_on,
-    seed: r.seed,
-  };
-}
-
-/** runs/<id>/run.json: the public record plus what a worker needs beside the engine spec. */
-export function runFile(r: PlannedRun) {
-  return { ...runRecord(r), variant: r.variant, eval_tasks: r.eval_tasks };
-}

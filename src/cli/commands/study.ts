@@ -6,6 +6,7 @@ import {
   LocalExecutor,
   mtlOptionsFrom,
   openStudy,
+  planFile,
   parseShard,
   ProgressView,
   runStudy,
@@ -20,7 +21,6 @@ import {
   absentModelDir,
   loadPreset,
   loadStudyFile,
-  planJson,
   planStudy,
   planSummary,
   PRESETS,
@@ -82,7 +82,7 @@ export function registerStudyCommands(program: Command): void {
         if (dir)
           info(`note: model directory ${dir} does not exist yet; run ids are provisional until it does`);
       const plan = planStudy(study.spec, context.plan);
-      if (opts.json) printJson(planJson(plan));
+      if (opts.json) printJson(planFile(plan));
       else {
         // Measured GPU figures (the bench file) unless the user gives --samples-per-s.
         const measured = opts.samplesPerS === undefined ? await readMeasuredThroughput(opts.bench) : null;

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
@@ -8,6 +8,7 @@ import { isActive } from "./parse.js";
 import { planArrayJobs, type ArrayJobPlan, type SlurmRunRef } from "./plan-jobs.js";
 import { dependencyFor, renderSbatchScript, validateSlurmOptions, type SlurmOptions } from "./script.js";
 import { allJobIds, readJobs, saveSubmission, SLURM_DIR, type Submission } from "./store.js";
+import { StudyStore } from "../store/index.js";
 
 export interface SubmitOptions extends SlurmOptions {
   /** Print-only: render the scripts, submit nothing, write nothing. */
@@ -104,19 +105,12 @@ function summary(j: ArrayJobPlan, jobId: string | null, dependency: string | nul
 
 /** Runs whose state.json says done (cheap: the worker verifies their hashes before trusting that). */
 export async function finishedRuns(studyDir: string, runs: readonly SlurmRunRef[]): Promise<Set<string>> {
+  const store = new StudyStore(studyDir);
   const done = new Set<string>();
   for (const r of runs) {
-    let text: string;
-    try {
-      text = await readFile(join(studyDir, "runs", r.id, "state.json"), "utf8");
-    } catch {
-      continue; // never started
-    }
-    try {
-      if ((JSON.parse(text) as { status?: unknown }).status === "done") done.add(r.id);
-    } catch {
-      // A torn or foreign file: treat as not done, the worker decides.
-    }
+    // A damaged state.json counts as not done: the worker decides.
+    const state = await store.readState(r.id).catch(() => null);
+    if (state?.status === "done") done.add(r.id);
   }
   return done;
 }

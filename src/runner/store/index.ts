@@ -1,36 +1,28 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { RunSpecInput } from "../../engine/spec.js";
-import { planJson, runFile, type Plan, type PlannedRun } from "../../study/plan.js";
+import type { z } from "zod";
+import { readManifest, type DataManifest } from "../../data/index.js";
+import { RunSpec, type RunSpecInput } from "../../engine/spec.js";
+import type { ScoreReport } from "../../metrics/index.js";
+import type { Plan, PlannedRun } from "../../study/plan.js";
 import { UserError } from "../../util/errors.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/fs.js";
 import { sha256File } from "../../util/hash.js";
 import { isHeld } from "../lock.js";
+import { PlanFile, planFile, RunFile, runFile, RunState, type RunStatus } from "./files.js";
+import { parseInstanceScores, type InstanceScoreLine } from "./instance-scores.js";
+import { RunStats } from "./stats.js";
+
+export { PlanFile, RunFile, RunState, RunRecord, RUN_STATUSES, planFile, type RunStatus } from "./files.js";
+export { RunStats, phaseTruncation, type PhaseTruncation, type TruncationCounts } from "./stats.js";
+export type { InstanceScoreLine } from "./instance-scores.js";
 
 /**
  * The study directory (docs/architecture.md, "Study directory"): the one source of truth. Every file is
  * written atomically (temp + rename); a run is done only when state.json says so AND the hashes recorded
  * there match its files. Nothing here needs file locks or a database, so it works on network filesystems.
  */
-
-export type RunStatus = "pending" | "running" | "done" | "failed";
-
-export interface RunState {
-  status: RunStatus;
-  /** Executions started (a crash or Ctrl-C in the middle counts too). */
-  attempts: number;
-  error?: string;
-  /** sha256 of every output file (relative path -> hash), recorded when the run is done. */
-  hashes?: Record<string, string>;
-  /** sha256 of the engine's outputs, recorded once the engine finished: a crash before scoring skips the engine. */
-  engine_outputs?: Record<string, string>;
-  worker?: { host: string; pid: number; device: string };
-  updated: string;
-}
-
-/** runs/<id>/run.json. */
-export type RunFile = ReturnType<typeof runFile>;
 
 export interface StatusSummary {
   total: number;
@@ -75,7 +67,7 @@ export class StudyStore {
    */
   async writePlan(plan: Plan, studyYaml: string): Promise<void> {
     await writeFileIfChanged(join(this.dir, "study.yaml"), studyYaml);
-    await writeJsonAtomic(this.planPath, planJson(plan));
+    await writeJsonAtomic(this.planPath, planFile(plan));
     for (const run of plan.runs) {
       const dir = this.runDir(run.id);
       await writeFileIfChanged(join(dir, "run.json"), jsonText(runFile(run)));
@@ -105,20 +97,44 @@ export class StudyStore {
     };
   }
 
+  async readPlan(): Promise<PlanFile> {
+    return this.readValid(this.planPath, PlanFile);
+  }
+
   /** The run ids of plan.json, in plan order. */
   async planRunIds(): Promise<string[]> {
-    const plan = (await this.readJson(this.planPath)) as { runs?: { id: string }[] };
-    if (!Array.isArray(plan.runs)) throw new UserError(`${this.planPath}: no "runs" list`);
-    return plan.runs.map((r) => r.id);
+    return (await this.readPlan()).runs.map((r) => r.id);
   }
 
   async readRun(id: string): Promise<RunFile> {
-    return (await this.readJson(join(this.runDir(id), "run.json"))) as RunFile;
+    return this.readValid(join(this.runDir(id), "run.json"), RunFile);
+  }
+
+  /** The engine's stats.json of a run, or null when it wrote none. */
+  async readStats(id: string): Promise<RunStats | null> {
+    const path = join(this.runDir(id), "stats.json");
+    return (await exists(path)) ? this.readValid(path, RunStats) : null;
+  }
+
+  /** The study's data build manifest (STUDY/data/manifest.json), or null before the data is built. */
+  readManifest(): Promise<DataManifest | null> {
+    return readManifest(this.dataDir);
+  }
+
+  /** scores.json of a scored run (the `quicklearn score --json` object). */
+  async readScores(id: string): Promise<ScoreReport> {
+    return (await this.readJson(join(this.runDir(id), "scores.json"))) as ScoreReport;
+  }
+
+  /** instance_scores.jsonl of a scored run. */
+  async readInstanceScores(id: string): Promise<InstanceScoreLine[]> {
+    const path = join(this.runDir(id), "instance_scores.jsonl");
+    return parseInstanceScores(await readFile(path, "utf8"), path);
   }
 
   /** The engine spec ready to run: paths made absolute, device filled in. */
   async engineSpec(id: string, device: "auto" | "cpu" | "cuda"): Promise<RunSpecInput> {
-    const spec = (await this.readJson(join(this.runDir(id), "spec.json"))) as RunSpecInput;
+    const spec = await this.readValid(join(this.runDir(id), "spec.json"), RunSpec);
     const abs = (p: string) => (isAbsolute(p) ? p : join(this.dir, p));
     return {
       ...spec,
@@ -131,14 +147,11 @@ export class StudyStore {
     };
   }
 
+  /** state.json (a run without one is pending); a damaged one is a UserError naming the file. */
   async readState(id: string): Promise<RunState> {
-    try {
-      return JSON.parse(await readFile(join(this.runDir(id), "state.json"), "utf8")) as RunState;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT")
-        return { status: "pending", attempts: 0, updated: "" };
-      throw e;
-    }
+    const path = join(this.runDir(id), "state.json");
+    if (!(await exists(path))) return { status: "pending", attempts: 0, updated: "" };
+    return this.readValid(path, RunState);
   }
 
   async writeState(id: string, state: Omit<RunState, "updated">): Promise<RunState> {
@@ -177,20 +190,72 @@ export class StudyStore {
     return (await isHeld(this.claimPath(id))) ? "running" : "pending";
   }
 
+  /**
+   * Where a run stands, by the one validity rule that status, results and reports share: done only when
+   * state.json says so and every file it recorded still has its hash (a changed or deleted output makes it
+   * pending again); running only while a live process holds its claim.
+   */
+  async runStatus(id: string): Promise<{ status: RunStatus; state: RunState }> {
+    const state = await this.readState(id);
+    if (state.status === "done")
+      return { status: (await this.verifyHashes(id, state.hashes)) ? "done" : "pending", state };
+    return { status: await this.effectiveStatus(id, state), state };
+  }
+
   /** The `quicklearn status --json` object, from the run folders alone. */
   async summary(): Promise<StatusSummary> {
     const ids = await this.planRunIds();
     const s: StatusSummary = { total: ids.length, done: 0, failed: 0, running: 0, pending: 0, failures: [] };
     for (const id of ids) {
-      const state = await this.readState(id);
-      const status = await this.effectiveStatus(id, state);
+      const { status, state } = await this.runStatus(id);
       s[status]++;
       if (status === "failed") s.failures.push({ id, error: state.error ?? "unknown error" });
     }
     return s;
   }
 
-  async readJson(path: string): Promise<unknown> {
+  /** plan.json from a plan document (planning writes it with writePlan; imports and test fixtures with this). */
+  async writePlanFile(plan: PlanFile): Promise<void> {
+    await writeJsonAtomic(this.planPath, PlanFile.parse(plan));
+  }
+
+  /**
+   * A run executed elsewhere (imports, test fixtures): its run.json, its score lines (none for a
+   * pre-finetune) and engine stats, done
+   * with their hashes, exactly as the runner leaves a run it scored.
+   */
+  async recordFinishedRun(
+    run: RunFile,
+    outputs: { instanceScores: InstanceScoreLine[] | null; stats: RunStats },
+  ): Promise<void> {
+    const dir = this.runDir(run.id);
+    await writeJsonAtomic(join(dir, "run.json"), RunFile.parse(run));
+    if (outputs.instanceScores)
+      await writeFileAtomic(
+        join(dir, "instance_scores.jsonl"),
+        outputs.instanceScores.map((line) => JSON.stringify(line) + "\n").join(""),
+      );
+    await writeJsonAtomic(join(dir, "stats.json"), RunStats.parse(outputs.stats));
+    await this.markDone(run.id, 1);
+  }
+
+  /** Hash a run's outputs and mark it done: the last step of executing it. */
+  async markDone(id: string, attempts: number): Promise<void> {
+    const hashes = await this.hashOutputs(id, [...ENGINE_OUTPUTS, ...SCORE_OUTPUTS, "model"]);
+    await this.writeState(id, { status: "done", attempts, hashes });
+  }
+
+  private async readValid<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const parsed = schema.safeParse(await this.readJson(path));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(
+      `${path}: ${issue.path.length ? `field ${issue.path.join(".")}: ` : ""}${issue.message}`,
+      "this file of the study directory was changed or damaged; rerun quicklearn run on it to redo the run",
+    );
+  }
+
+  private async readJson(path: string): Promise<unknown> {
     let text: string;
     try {
       text = await readFile(path, "utf8");

@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { Plan, PlannedRun } from "../../study/plan.js";
+import { ROLES, SETTINGS } from "../../study/spec.js";
+
+/**
+ * The files of a study directory that are JSON documents, as typed schemas (docs/architecture.md, "Study
+ * directory"). Only src/runner/store reads or writes them; everything else asks the store.
+ */
+
+/** A planned run's public record: an entry of plan.json's "runs" (and of `quicklearn plan --json`). */
+export const RunRecord = z.object({
+  id: z.string().min(1),
+  arm: z.string().min(1),
+  setting: z.enum(SETTINGS),
+  task: z.string().nullable(),
+  budget: z.string().nullable(),
+  model: z.string().min(1),
+  encoding: z.string().min(1),
+  depends_on: z.array(z.string()),
+  seed: z.number().int(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** runs/<id>/run.json: the public record plus what a worker needs beside the engine spec. */
+export const RunFile = RunRecord.extend({
+  /** Scorer variant for this run's predictions. */
+  variant: z.string().min(1),
+  /** Tasks whose test split this run predicts (empty for pre-finetune runs). */
+  eval_tasks: z.array(z.string()),
+});
+export type RunFile = z.infer<typeof RunFile>;
+
+export const PlanArm = z.object({
+  name: z.string().min(1),
+  label: z.string().min(1),
+  role: z.enum(ROLES),
+  model: z.string().min(1),
+  encoding: z.string().min(1),
+  prefinetune: z.string().nullable(),
+});
+
+/** plan.json: the expanded DAG, the same document as `quicklearn plan --json`. */
+export const PlanFile = z.object({
+  study: z.object({ name: z.string().min(1) }),
+  preset: z.string().nullable(),
+  arms: z.array(PlanArm),
+  runs: z.array(RunRecord),
+  totals: z.looseObject({ runs: z.number().int().min(0) }),
+});
+export type PlanFile = z.infer<typeof PlanFile>;
+
+export const RUN_STATUSES = ["pending", "running", "done", "failed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** runs/<id>/state.json: where a run stands. */
+export const RunState = z.object({
+  status: z.enum(RUN_STATUSES),
+  /** Executions started (a crash or Ctrl-C in the middle counts too). */
+  attempts: z.number().int().min(0),
+  error: z.string().optional(),
+  /** sha256 of every output file (relative path -> hash), recorded when the run is done. */
+  hashes: z.record(z.string(), z.string()).optional(),
+  /** sha256 of the engine's outputs, recorded once the engine finished: a crash before scoring skips the engine. */
+  engine_outputs: z.record(z.string(), z.string()).optional(),
+  worker: z.object({ host: z.string(), pid: z.number().int(), device: z.string() }).optional(),
+  updated: z.string(),
+});
+export type RunState = z.infer<typeof RunState>;
+
+/** plan.json's document for a plan (internal fields such as engine specs and volumes per run left out). */
+export function planFile(plan: Plan): PlanFile {
+  return {
+    study: plan.study,
+    preset: plan.preset,
+    arms: plan.arms,
+    runs: plan.runs.map(runRecord),
+    totals: { ...plan.totals },
+  };
+}
+
+export function runRecord(r: PlannedRun): RunRecord {
+  return {
+    id: r.id,
+    arm: r.arm,
+    setting: r.setting,
+    task: r.task,
+    budget: r.budget,
+    model: r.model,
+    encoding: r.encoding,
+    depends_on: r.depends_on,
+    seed: r.seed,
+  };
+}
+
+export function runFile(r: PlannedRun): RunFile {
+  return { ...runRecord(r), variant: r.variant, eval_tasks: r.eval_tasks };
+}
