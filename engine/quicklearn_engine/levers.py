@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, replace
 import torch
 
 from .attention import check_device, set_attention
-from .bench import (
+from .errors import EngineError
+from .harness import (
     device_text,
     engine_generate,
     engine_train,
@@ -34,7 +35,6 @@ from .bench import (
     strip_special,
     trainable_with,
 )
-from .errors import EngineError
 
 LEVERS = ("eager", "flex_attention", "static_cache", "gradient_checkpointing", "compile")
 

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from conftest import ENGINE_DIR, SUPERNI
-from quicklearn_engine.bench import (
+from quicklearn_engine.data import encode
+from quicklearn_engine.device import Placement
+from quicklearn_engine.harness import (
     EFFECTIVE_BATCH,
     Clock,
     engine_generate,
@@ -20,8 +22,6 @@ from quicklearn_engine.bench import (
     reference_train,
     synthetic_examples,
 )
-from quicklearn_engine.data import encode
-from quicklearn_engine.device import Placement
 from quicklearn_engine.spec import parse_spec
 from quicklearn_engine.train import micro_batches, padded_cost, step_groups, train
 

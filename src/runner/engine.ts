@@ -1,6 +1,6 @@
 import { EngineError, EngineWorker, runDistributed } from "../engine/index.js";
 import type { EngineEvent, EngineWorkerLike } from "./execute.js";
-import type { StartEngine } from "./local.js";
+import type { StartEngine } from "./slots.js";
 import type { StartDistributed } from "./mtl.js";
 import { checkMultiNodeEnv, srunTorchrun } from "./slurm/script.js";
 

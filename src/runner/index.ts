@@ -9,14 +9,8 @@ export {
 } from "./store/index.js";
 export type { Executor, ExecutionJob, ExecutionRun, ExecutionSummary, ExecutorEvents } from "./executor.js";
 export { executeRun, scoreRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
-export {
-  LocalExecutor,
-  workerSlots,
-  type WorkerSlot,
-  type StartEngine,
-  type DeviceOptions,
-  type LocalMtl,
-} from "./local.js";
+export { LocalExecutor, type LocalMtl } from "./local.js";
+export { workerSlots, type WorkerSlot, type StartEngine, type DeviceOptions } from "./slots.js";
 export { DagScheduler, type SchedRun } from "./scheduler.js";
 export { runWorker, selectRuns, parseShard, type WorkerOptions, type WorkerSummary } from "./worker.js";
 export { runStudy, type RunStudyOptions, type RunStudyResult } from "./run-study.js";

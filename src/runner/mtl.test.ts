@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { workerSlots } from "./local.js";
+import { workerSlots } from "./slots.js";
 import { isMtlSetting, mtlLaunch, mtlOptionsFrom } from "./mtl.js";
 
 describe("mtl runs through torchrun (--mtl-processes)", () => {

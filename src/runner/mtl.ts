@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { UserError } from "../util/errors.js";
 import type { EngineWorkerLike } from "./execute.js";
-import type { WorkerSlot } from "./local.js";
+import type { WorkerSlot } from "./slots.js";
 
 /**
  * Large runs through torchrun (`--mtl-processes N`): a study's mtl and prefinetune runs are trained by N

@@ -1,7 +1,7 @@
 import { UserError } from "../util/errors.js";
 import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
 import type { ExecutorEvents } from "./executor.js";
-import type { StartEngine, WorkerSlot } from "./local.js";
+import type { StartEngine, WorkerSlot } from "./slots.js";
 import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
 import { openStudy, type StudyStore } from "./store/index.js";
 

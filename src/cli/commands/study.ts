@@ -37,7 +37,7 @@ import {
   slurmExecutorFrom,
   slurmStatusSection,
   type SlurmCliOptions,
-} from "../../runner/slurm/cli.js";
+} from "../slurm.js";
 import { info, printJson } from "../output.js";
 
 /**

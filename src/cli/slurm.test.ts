@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
-import { gresWithGpus, slurmExecutorFrom } from "./executor.js";
-import { slurmOptionsFrom } from "./options.js";
+import { gresWithGpus } from "../runner/slurm/executor.js";
+import { main } from "./main.js";
+import { slurmExecutorFrom, slurmOptionsFrom } from "./slurm.js";
 
 describe("SLURM flags of quicklearn run", () => {
   it("are only accepted with --executor slurm, naming the stray flag", () => {

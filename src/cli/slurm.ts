@@ -1,0 +1,228 @@
+import { Option, type Command, type OptionValues } from "@commander-js/extra-typings";
+import { cancelStudy, slurmStudyStatus, type SlurmStudyStatus } from "../runner/slurm/status.js";
+import { gresWithGpus, SlurmExecutor } from "../runner/slurm/executor.js";
+import { validateSlurmOptions, type SlurmOptions } from "../runner/slurm/script.js";
+import type { SubmitOptions, SubmitResult } from "../runner/slurm/submit.js";
+import { UserError } from "../util/errors.js";
+import { formatTable, info, printJson } from "./output.js";
+
+export { checkMultiNodeEnv } from "../runner/slurm/script.js";
+
+/**
+ * The SLURM executor's command-line surface, kept here so the study commands (commands/study.ts)
+ * wire it in with one call each: registerSlurmOptions on `run`, slurmExecutorFrom where `run` makes its
+ * executor, slurmStatusSection inside `status`, registerCancelCommand on the program.
+ */
+
+/** `quicklearn cancel DIR`: scancel every queued or running job of the study. */
+export function registerCancelCommand(program: Command): void {
+  program
+    .command("cancel")
+    .description("cancel a study's SLURM jobs (recorded in DIR/slurm/jobs.json); finished runs stay done")
+    .argument("<dir>", "study directory")
+    .option("--json", "print the result as JSON")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const r = await cancelStudy(dir);
+      if (!r)
+        throw new UserError(
+          `${dir}: no SLURM jobs recorded (no slurm/jobs.json)`,
+          "only studies run with --executor slurm can be cancelled this way",
+        );
+      if (o.json) printJson(r);
+      else
+        info(
+          r.cancelled.length
+            ? `cancelled SLURM job(s) ${r.cancelled.join(", ")}`
+            : "no queued or running SLURM jobs",
+        );
+    });
+}
+
+/** For `quicklearn status`: SLURM's view (JSON value and text), or null when the study never used SLURM. */
+export async function slurmStatusSection(
+  studyDir: string,
+): Promise<{ json: SlurmStudyStatus; text: string } | null> {
+  const s = await slurmStudyStatus(studyDir);
+  return s ? { json: s, text: formatSlurmStatus(s) } : null;
+}
+
+export function formatSlurmStatus(s: SlurmStudyStatus): string {
+  const rows = s.jobs.map((j) => [
+    j.job_id,
+    j.key,
+    j.submitted.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+    j.tasks,
+    Object.entries(j.states)
+      .map(([st, n]) => `${st.toLowerCase()} ${n}`)
+      .join(", "),
+  ]);
+  let text = "SLURM jobs\n" + formatTable(["job", "key", "submitted", "tasks", "states"], rows);
+  const waiting = s.tasks.filter((t) => t.state === "PENDING" && t.detail && t.detail !== "None");
+  for (const t of waiting.slice(0, 5)) text += `\n  ${t.job_id}_${t.task} pending: ${t.detail}`;
+  if (s.sacct_unavailable) text += `\n  (sacct: ${s.sacct_unavailable}; states from squeue only)`;
+  return text;
+}
+
+/** Options registerSlurmOptions adds, as commander parses them: the SLURM flags plus the executor choice. */
+export interface SlurmCliOptions extends SlurmOptions {
+  executor?: string;
+  dryRun?: boolean;
+}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v}: expected a positive integer`);
+  return n;
+};
+
+/** Adds --executor and the SLURM flags to a command (typed loosely: read them back with slurmOptionsFrom). */
+export function registerSlurmOptions<C extends Command<unknown[], OptionValues, OptionValues>>(cmd: C): C {
+  cmd
+    .addOption(
+      new Option("--executor <kind>", "where runs execute: local, or slurm (job arrays via sbatch)")
+        .choices(["local", "slurm"])
+        .default("local"),
+    )
+    .addOption(new Option("--partition <name>", "slurm: partition to submit to"))
+    .addOption(new Option("--account <name>", "slurm: account to charge"))
+    .addOption(new Option("--gres <spec>", "slurm: generic resources per array task, e.g. gpu:1"))
+    .addOption(new Option("--time <limit>", "slurm: wall-clock limit per array task, HH:MM:SS"))
+    .addOption(
+      new Option("--array-parallelism <n>", "slurm: most array tasks of a job running at once").argParser(
+        positiveInt("--array-parallelism"),
+      ),
+    )
+    .addOption(
+      new Option("--cpus-per-task <n>", "slurm: CPUs per array task").argParser(
+        positiveInt("--cpus-per-task"),
+      ),
+    )
+    .addOption(new Option("--mem <size>", "slurm: memory per array task's node, e.g. 64G"))
+    .addOption(
+      new Option("--runs-per-task <n>", "slurm: runs per array task (default 1)").argParser(
+        positiveInt("--runs-per-task"),
+      ),
+    )
+    .addOption(
+      new Option(
+        "--mtl-nodes <m>",
+        "slurm: nodes per mtl/prefinetune run (with --mtl-processes N: N per node, srun + torchrun)",
+      ).argParser(positiveInt("--mtl-nodes")),
+    )
+    .addOption(
+      new Option(
+        "--mtl-gres <spec>",
+        "slurm: generic resources per mtl task (per node); default --gres with N GPUs, none with --cpu",
+      ),
+    )
+    .addOption(new Option("--dry-run", "slurm: print the sbatch scripts, submit nothing"));
+  return cmd;
+}
+
+const SLURM_ONLY: (keyof SlurmCliOptions)[] = [
+  "partition",
+  "account",
+  "gres",
+  "time",
+  "arrayParallelism",
+  "cpusPerTask",
+  "mem",
+  "runsPerTask",
+  "mtlNodes",
+  "mtlGres",
+  "dryRun",
+];
+
+/** The submit options when `--executor slurm` was given, else null; SLURM flags without it are a mistake. */
+export function slurmOptionsFrom(o: SlurmCliOptions): SubmitOptions | null {
+  if (o.executor !== "slurm") {
+    const stray = SLURM_ONLY.filter((k) => o[k] !== undefined);
+    if (stray.length > 0) {
+      const flag = stray[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UserError(`--${flag} only applies with --executor slurm`);
+    }
+    return null;
+  }
+  return {
+    partition: o.partition,
+    account: o.account,
+    gres: o.gres,
+    time: o.time,
+    arrayParallelism: o.arrayParallelism,
+    cpusPerTask: o.cpusPerTask,
+    mem: o.mem,
+    runsPerTask: o.runsPerTask,
+    mtlNodes: o.mtlNodes,
+    mtlGres: o.mtlGres,
+    dryRun: o.dryRun,
+  };
+}
+
+/**
+ * The executor for `run` when `--executor slurm` was given, else null. `run`'s own --cpu is passed on to
+ * every `quicklearn worker`; its local pool flags mean nothing on a cluster. With --mtl-processes N the mtl
+ * arrays ask for --mtl-gres, by default --gres with N GPUs (gpu:N without --gres; nothing with --cpu).
+ */
+export function slurmExecutorFrom(
+  o: SlurmCliOptions,
+  run: {
+    cpu?: boolean;
+    gpus?: unknown;
+    maxParallel?: unknown;
+    mtlProcesses?: number;
+    mtlParallel?: string;
+  },
+): SlurmExecutor | null {
+  const opts = slurmOptionsFrom(o);
+  if (!opts) return null;
+  if (run.gpus !== undefined)
+    throw new UserError("--gpus is for local runs; with --executor slurm ask for GPUs with --gres gpu:N");
+  if (run.maxParallel !== undefined)
+    throw new UserError("--max-parallel is for local runs; with --executor slurm use --array-parallelism N");
+  const n = run.mtlProcesses;
+  if (n === undefined && (opts.mtlNodes !== undefined || opts.mtlGres !== undefined))
+    throw new UserError(
+      `--${opts.mtlNodes !== undefined ? "mtl-nodes" : "mtl-gres"} only applies with --mtl-processes N`,
+    );
+  const mtl =
+    n === undefined
+      ? {}
+      : {
+          mtlProcesses: n,
+          mtlParallel: run.mtlParallel ?? "ddp",
+          mtlGres: opts.mtlGres ?? (run.cpu ? undefined : gresWithGpus(opts.gres, n)),
+        };
+  const submit = { ...opts, ...mtl };
+  validateSlurmOptions(submit); // now, before the study is prepared, not after a long data build
+  return new SlurmExecutor({ ...submit, workerArgs: run.cpu ? ["--cpu"] : [] }, (result, dir) =>
+    printSubmission(result, dir, Boolean(submit.dryRun)),
+  );
+}
+
+/** What a submission did: with --dry-run the sbatch scripts on stdout, otherwise the job ids. */
+function printSubmission(result: SubmitResult, studyDir: string, dryRun: boolean): void {
+  if (result.jobs.length === 0) {
+    info(`all ${result.done} runs are done: nothing to submit`);
+    return;
+  }
+  if (dryRun) {
+    for (const j of result.jobs)
+      process.stdout.write(`# ---- job ${j.key} (sbatch script) ----\n${j.script}\n`);
+    info(
+      `dry run: ${result.jobs.length} array job(s), ${result.submitted} run(s); ${result.done} done already; nothing submitted`,
+    );
+    return;
+  }
+  const rows = result.jobs.map((j) => [
+    j.job_id ?? "",
+    j.key,
+    j.tasks.length,
+    j.tasks.flat().length,
+    j.dependency ?? "-",
+  ]);
+  info(formatTable(["job", "key", "tasks", "runs", "dependency"], rows));
+  info(
+    `submitted ${result.submitted} run(s) in ${result.jobs.length} array job(s) (${result.done} done already); ` +
+      `follow with: quicklearn status ${studyDir}`,
+  );
+}
