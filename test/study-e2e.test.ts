@@ -51,6 +51,15 @@ async function finish(p: ChildProcess): Promise<{ code: number | null; out: stri
   return { code, out, err };
 }
 
+/** Wait for a condition the test cannot be told about (another process's file), up to a deadline. */
+async function until(cond: () => boolean, deadlineMs = 60_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met before the deadline");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function results(dir: string): Promise<unknown> {
   return JSON.parse(await readFile(join(dir, "results.json"), "utf8"));
 }
@@ -82,7 +91,7 @@ describe.skipIf(!haveEngine)("study end to end (real engine, tiny model, CPU)", 
     const out = join(root, "clean");
     const first = cli(["run", specPath, "--out", out, "--superni", SUPERNI, "--cpu", "--retries", "0"]);
     // While the first holds the lock, a second run on the same directory refuses.
-    await new Promise((r) => setTimeout(r, 2500));
+    await until(() => existsSync(join(out, ".lock")));
     const second = await finish(cli(["run", specPath, "--out", out, "--superni", SUPERNI, "--cpu"]));
     expect(second.code).toBe(2);
     expect(second.err).toMatch(/is in use by quicklearn run \(pid \d+/);
@@ -110,7 +119,11 @@ describe.skipIf(!haveEngine)("study end to end (real engine, tiny model, CPU)", 
     expect(await readFile(join(out, "results.csv"), "utf8")).toMatch(
       /^run,arm,setting,budget,seed,model,encoding,task,category,metric,value,n\n/,
     );
-    for (const row of res.rows) expect(row.value).toBeGreaterThanOrEqual(0);
+    // results.json is derived from the runs' own scores.json, figure for figure.
+    for (const row of res.rows) {
+      const scores = JSON.parse(await readFile(join(out, "runs", row.run, "scores.json"), "utf8"));
+      expect(row.value, `${row.run} ${row.task} ${row.metric}`).toBe(scores.tasks[row.task][row.metric]);
+    }
 
     // The report carries the truncation the engine reported (thesis-def-pos sources exceed 96 tokens),
     // per task and condition, in JSON and CSV.

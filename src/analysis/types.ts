@@ -1,8 +1,12 @@
 import type { TruncationCounts } from "../runner/store/stats.js";
 import type { ReportGroup } from "./groups.js";
 
-export type ArmRole = "instruction-tuned" | "baseline" | "supervised" | "zero-shot" | "prefinetune";
-export type RunStatus = "pending" | "running" | "done" | "failed";
+import type { RunStatus } from "../runner/store/files.js";
+import type { Role } from "../study/spec.js";
+
+/** The roles and run statuses are declared once (src/study/spec.ts, src/runner/store/files.ts). */
+export type ArmRole = Role;
+export type { RunStatus };
 
 export interface StudyArm {
   name: string;

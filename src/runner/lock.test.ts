@@ -72,8 +72,12 @@ describe("FileLock", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const before = JSON.parse(await readFile(path, "utf8")).heartbeat;
-    await new Promise((res) => setTimeout(res, 600));
-    expect(JSON.parse(await readFile(path, "utf8")).heartbeat).toBeGreaterThan(before);
+    // The heartbeat timer (every staleMs / 3) moves it on; wait for that, not for a fixed time.
+    const deadline = Date.now() + 10_000;
+    while (JSON.parse(await readFile(path, "utf8")).heartbeat <= before) {
+      expect(Date.now(), "the heartbeat did not move within 10 s").toBeLessThan(deadline);
+      await new Promise((res) => setTimeout(res, 20));
+    }
     await writeFile(
       path,
       JSON.stringify({ token: "other", pid: 1, host: "x", purpose: "B", heartbeat: Date.now(), started: 0 }),

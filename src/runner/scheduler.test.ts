@@ -66,18 +66,25 @@ describe("DagScheduler", () => {
   });
 });
 
+/** What one test's stand-in engines share: the runs they executed and the failures still to inject. */
+class FakeEngines {
+  log: { worker: number; run: string; model: string }[] = [];
+  failures = new Map<string, number>();
+  started = 0;
+}
+
 /** A stand-in engine: predicts each instance's first reference, fails chosen runs a number of times. */
 class FakeEngine implements EngineWorkerLike {
-  static log: { worker: number; run: string; model: string }[] = [];
-  static failures = new Map<string, number>();
-  static started = 0;
-  readonly n = FakeEngine.started++;
+  readonly n: number;
+  constructor(private readonly all: FakeEngines = new FakeEngines()) {
+    this.n = all.started++;
+  }
 
   async run(spec: RunSpecInput): Promise<unknown> {
-    FakeEngine.log.push({ worker: this.n, run: spec.run_id, model: `${spec.model}|${spec.init_from ?? ""}` });
-    const left = FakeEngine.failures.get(spec.run_id) ?? 0;
+    this.all.log.push({ worker: this.n, run: spec.run_id, model: `${spec.model}|${spec.init_from ?? ""}` });
+    const left = this.all.failures.get(spec.run_id) ?? 0;
     if (left > 0) {
-      FakeEngine.failures.set(spec.run_id, left - 1);
+      this.all.failures.set(spec.run_id, left - 1);
       throw Object.assign(new Error("fake failure"), { code: "internal" });
     }
     if (spec.init_from) await readFile(join(spec.init_from, "weights.bin"));
@@ -130,6 +137,7 @@ describe("LocalExecutor with a fake engine", () => {
   });
 
   it("executes the DAG on two workers: dependencies first, groups kept, retries, failures recorded", async () => {
+    const engines = new FakeEngines();
     const dir = await mkdtemp(join(tmpdir(), "ql-sched-"));
     dirs.push(dir);
     const store = new StudyStore(dir);
@@ -139,12 +147,12 @@ describe("LocalExecutor with a fake engine", () => {
     expect(runs).toHaveLength(1 + 4 + 7);
     const mtl = runs.find((r) => r.setting === "mtl")!;
     const flaky = runs.find((r) => r.arm === "inst" && r.budget === "10")!;
-    FakeEngine.failures.set(mtl.id, 5); // fails for good
-    FakeEngine.failures.set(flaky.id, 1); // succeeds on its retry
+    engines.failures.set(mtl.id, 5); // fails for good
+    engines.failures.set(flaky.id, 1); // succeeds on its retry
 
     const executor = new LocalExecutor(
       workerSlots({ cpu: true, maxParallel: 2 }),
-      async () => new FakeEngine(),
+      async () => new FakeEngine(engines),
     );
     const summary = await executor.execute({
       store,
@@ -159,7 +167,7 @@ describe("LocalExecutor with a fake engine", () => {
     expect(status.failures[0]!.error).toContain("fake failure");
 
     // The pre-finetune ran before everything that starts from it.
-    const order = FakeEngine.log.map((l) => l.run);
+    const order = engines.log.map((l) => l.run);
     const pft = runs.find((r) => r.setting === "prefinetune")!.id;
     for (const r of runs.filter((r) => r.depends_on.length > 0))
       expect(order.indexOf(r.id)).toBeGreaterThan(order.indexOf(pft));
@@ -175,20 +183,23 @@ describe("LocalExecutor with a fake engine", () => {
     expect(scores.overall.rougeL).toBe(100);
 
     // Running again repeats nothing done; a corrupted done run runs again.
-    FakeEngine.log = [];
+    engines.log = [];
     await writeFile(join(store.runDir(flaky.id), "predictions.jsonl"), "tampered\n");
     const again = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
     expect(again.done.has(flaky.id)).toBe(false);
     expect(again.done.size).toBe(10);
-    FakeEngine.failures.set(mtl.id, 0);
-    const second = await new LocalExecutor(workerSlots({ cpu: true }), async () => new FakeEngine()).execute({
+    engines.failures.set(mtl.id, 0);
+    const second = await new LocalExecutor(
+      workerSlots({ cpu: true }),
+      async () => new FakeEngine(engines),
+    ).execute({
       store,
       runs: executionRuns(again.plan),
       done: again.done,
       retries: 0,
     });
     expect(second.failed).toEqual([]);
-    expect(FakeEngine.log.map((l) => l.run).sort()).toEqual([flaky.id, mtl.id].sort());
+    expect(engines.log.map((l) => l.run).sort()).toEqual([flaky.id, mtl.id].sort());
     expect((await store.summary()).done).toBe(12);
   });
 });
@@ -199,36 +210,37 @@ describe("LocalExecutor with a fake engine", () => {
  * is a violation.
  */
 describe("LocalExecutor with --mtl-processes on GPUs (fake engines)", () => {
-  const live = new Map<number, number>(); // GPU -> one-process engines alive on it
-  const busy = new Set<number>(); // GPUs an mtl run is training on
-  const violations: string[] = [];
-  const torchruns: { run: string; nproc: number; device: string; gpus: string; parallel?: string }[] = [];
-  const oneProcessRuns: string[] = [];
-  const yieldSome = () => new Promise((r) => setTimeout(r, 2));
-
-  const startEngine = async ({ env }: { env: Record<string, string> }): Promise<EngineWorkerLike> => {
-    const gpu = Number(env.CUDA_VISIBLE_DEVICES);
-    if (busy.has(gpu)) violations.push(`an engine started on GPU ${gpu} during an mtl run`);
-    live.set(gpu, (live.get(gpu) ?? 0) + 1);
-    let alive = true;
-    const end = () => {
-      if (alive) live.set(gpu, live.get(gpu)! - 1);
-      alive = false;
-    };
-    const fake = new FakeEngine();
-    return {
-      run: async (spec) => {
-        if (busy.has(gpu)) violations.push(`${spec.run_id} ran on GPU ${gpu} during an mtl run`);
-        oneProcessRuns.push(spec.run_id);
-        await yieldSome();
-        return fake.run(spec);
-      },
-      shutdown: async () => end(),
-      kill: end,
-    };
-  };
-
   it("gives each mtl run N GPUs of its own and keeps single-task runs off them", async () => {
+    // Per-test state of the stand-in engines: nothing is shared with other tests.
+    const live = new Map<number, number>(); // GPU -> one-process engines alive on it
+    const busy = new Set<number>(); // GPUs an mtl run is training on
+    const violations: string[] = [];
+    const torchruns: { run: string; nproc: number; device: string; gpus: string; parallel?: string }[] = [];
+    const oneProcessRuns: string[] = [];
+    const yieldSome = () => new Promise((r) => setTimeout(r, 2));
+
+    const startEngine = async ({ env }: { env: Record<string, string> }): Promise<EngineWorkerLike> => {
+      const gpu = Number(env.CUDA_VISIBLE_DEVICES);
+      if (busy.has(gpu)) violations.push(`an engine started on GPU ${gpu} during an mtl run`);
+      live.set(gpu, (live.get(gpu) ?? 0) + 1);
+      let alive = true;
+      const end = () => {
+        if (alive) live.set(gpu, live.get(gpu)! - 1);
+        alive = false;
+      };
+      const fake = new FakeEngine();
+      return {
+        run: async (spec) => {
+          if (busy.has(gpu)) violations.push(`${spec.run_id} ran on GPU ${gpu} during an mtl run`);
+          oneProcessRuns.push(spec.run_id);
+          await yieldSome();
+          return fake.run(spec);
+        },
+        shutdown: async () => end(),
+        kill: end,
+      };
+    };
+
     const dir = await mkdtemp(join(tmpdir(), "ql-mtl-gpus-"));
     try {
       const store = new StudyStore(dir);
@@ -293,7 +305,7 @@ describe("LocalExecutor with --mtl-processes on GPUs (fake engines)", () => {
     };
     expect(
       () =>
-        new LocalExecutor(workerSlots({ gpus: [0] }), startEngine, {
+        new LocalExecutor(workerSlots({ gpus: [0] }), async () => new FakeEngine(), {
           options: { processes: 2, parallel: "ddp" },
           gpus: [0],
           start,

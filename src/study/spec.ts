@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
+import { ENCODINGS } from "../data/encodings.js";
 import { EvalSpec, RunSpec, TrainFields } from "../engine/spec.js";
 import { UserError } from "../util/errors.js";
 
@@ -26,7 +27,6 @@ export const SETTINGS = ["stl", "mtl", "prefinetune", "eval"] as const;
 export type Setting = (typeof SETTINGS)[number];
 export const ROLES = ["instruction-tuned", "baseline", "supervised", "zero-shot", "prefinetune"] as const;
 export type Role = (typeof ROLES)[number];
-export const ENCODINGS = ["thesis-def-pos", "plain", "tk-instruct"] as const;
 
 const Name = z
   .string()
