@@ -50,3 +50,13 @@ export interface RunResult {
   outputs: RunOutputs;
   stats: Record<string, unknown>;
 }
+
+/** One stdout line of the engine as an event: blank lines are nothing, a line that is not JSON is a log. */
+export function parseEventLine(line: string): EngineEvent | null {
+  if (!line.trim()) return null;
+  try {
+    return JSON.parse(line) as EngineEvent;
+  } catch {
+    return { type: "log", message: line };
+  }
+}

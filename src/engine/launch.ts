@@ -5,7 +5,7 @@ import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
 import { engineDir } from "../util/paths.js";
 import { EngineError } from "./errors.js";
-import type { EngineEvent, RunResult } from "./events.js";
+import { parseEventLine, type EngineEvent, type RunResult } from "./events.js";
 import { RunSpec, type RunSpecInput } from "./spec.js";
 import { enginePython, formatSpecIssues } from "./worker.js";
 
@@ -95,13 +95,8 @@ function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptio
     if (process.env.QUICKLEARN_ENGINE_VERBOSE) process.stderr.write(`[engine] ${line}\n`);
   });
   createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => {
-    if (!line.trim()) return;
-    let event: EngineEvent;
-    try {
-      event = JSON.parse(line) as EngineEvent;
-    } catch {
-      event = { type: "log", message: line };
-    }
+    const event = parseEventLine(line);
+    if (!event) return;
     if (event.type === "done" || event.type === "error") last = event;
     opts.onEvent?.(event);
   });

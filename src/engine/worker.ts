@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { engineDir, venvPython } from "../util/paths.js";
 import { EngineError } from "./errors.js";
-import type { EngineEvent, RunResult } from "./events.js";
+import { parseEventLine, type EngineEvent, type RunResult } from "./events.js";
 import { RunSpec, type RunSpecInput } from "./spec.js";
 
 export interface EngineWorkerOptions {
@@ -225,13 +225,8 @@ export class EngineWorker {
   }
 
   private onLine(line: string): void {
-    if (!line.trim()) return;
-    let event: EngineEvent;
-    try {
-      event = JSON.parse(line) as EngineEvent;
-    } catch {
-      event = { type: "log", message: line };
-    }
+    const event = parseEventLine(line);
+    if (!event) return;
     this.onEvent?.(event);
     const p = this.pending;
     if (!p) return;
