@@ -52,6 +52,11 @@ describe("study spec", () => {
     }
   });
 
+  it("refuses a task listed twice, naming both positions", () => {
+    const text = `name: t\ntasks: [a, b, a]\narms:\n  - name: x\n    model: org/m\n    encoding: plain\n    settings: [eval]\n`;
+    expect(errorOf(text)).toMatch(/^s\.yaml:2: tasks\[2\]: "a" is listed twice \(positions 0 and 2\)/);
+  });
+
   it("reports unknown fields, missing fields and YAML syntax with their place", () => {
     expect(errorOf("name: t\nbogus: 1\narms: []\n")).toMatch(/s\.yaml:1: \(top level\): unknown field bogus/);
     expect(errorOf("name: t\narms:\n  - name: a\n    encoding: plain\n    settings: [eval]\n")).toMatch(

@@ -171,6 +171,24 @@ export const StudySpec = z
       });
     if (new Set(study.seeds).size !== study.seeds.length)
       ctx.addIssue({ code: "custom", path: ["seeds"], message: "lists a seed twice" });
+    const lists = [
+      { path: ["tasks"], names: study.tasks },
+      { path: ["prefinetune", "tasks"], names: study.prefinetune?.tasks },
+    ];
+    for (const { path, names } of lists) {
+      if (!Array.isArray(names)) continue;
+      const first = new Map<string, number>();
+      names.forEach((name, i) => {
+        const j = first.get(name);
+        if (j === undefined) first.set(name, i);
+        else
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, i],
+            message: `"${name}" is listed twice (positions ${j} and ${i}); each task runs once`,
+          });
+      });
+    }
   });
 export type StudySpec = z.infer<typeof StudySpec>;
 export type StudySpecInput = z.input<typeof StudySpec>;
