@@ -1,6 +1,6 @@
 /** `quicklearn model tiny` and `quicklearn train --spec` end to end through main(), on the real engine. */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,5 +98,38 @@ describe("quicklearn model tiny + train", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/quicklearn: error: model: model folder .*nope.* does not exist/);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("quicklearn model tiny --out", () => {
+  it("refuses a folder that holds something else (nothing is deleted), replaces an earlier tiny model", async () => {
+    const tiny = (out: string, ...more: string[]) =>
+      runCli([
+        "model",
+        "tiny",
+        "--arch",
+        "t5",
+        "--out",
+        out,
+        "--corpus",
+        join(dir, "data"),
+        "--vocab-size",
+        "200",
+        ...more,
+      ]);
+    const keep = join(dir, "keep");
+    await mkdir(keep);
+    await writeFile(join(keep, "IMPORTANT.txt"), "x");
+    const refused = await tiny(keep);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--out .*keep: the folder is not empty and holds no earlier tiny model/);
+    expect(readFileSync(join(keep, "IMPORTANT.txt"), "utf8")).toBe("x");
+    const again = join(dir, "again");
+    expect((await tiny(again)).code).toBe(0);
+    const first = readFileSync(join(again, "model.safetensors"));
+    expect((await tiny(again, "--seed", "7")).code).toBe(0);
+    expect(readFileSync(join(again, "model.safetensors")).equals(first)).toBe(false);
+    expect((await tiny(keep, "--force")).code).toBe(0);
+    expect(existsSync(join(keep, "IMPORTANT.txt"))).toBe(false);
   });
 });

@@ -129,6 +129,23 @@ def make_config(arch: str, vocab_size: int, dropout: float):
     raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for t5 and llama")
 
 
+MARKER = "quicklearn-tiny.json"
+
+
+def check_out(out: Path, force: bool) -> None:
+    """The output folder is replaced whole: refuse one that holds anything but an earlier tiny model."""
+    if force or not out.exists():
+        return
+    if not out.is_dir():
+        raise EngineError("bad_output", f"--out {out}: exists and is not a folder")
+    if any(out.iterdir()) and not (out / MARKER).is_file():
+        raise EngineError(
+            "bad_output",
+            f"--out {out}: the folder is not empty and holds no earlier tiny model ({MARKER}); it would be "
+            "replaced whole. Give an empty or new folder, or --force to replace it",
+        )
+
+
 def make_tiny(
     arch: str,
     out: str,
@@ -136,6 +153,7 @@ def make_tiny(
     vocab_size: int = 4000,
     seed: int = 0,
     dropout: float = 0.0,
+    force: bool = False,
 ) -> dict:
     """Dropout defaults to 0: a model this small memorises far more slowly with it.
     Tests pass dropout to check that resuming restores the RNG state."""
@@ -147,6 +165,7 @@ def make_tiny(
 
     if arch not in ("t5", "llama"):
         raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for t5 and llama")
+    check_out(Path(out), force)
     tokenizer = train_tokenizer(
         corpus_texts(Path(corpus) if corpus else None), vocab_size, append_eos=arch == "t5"
     )
@@ -160,6 +179,8 @@ def make_tiny(
         # Older loaders look for this file; transformers 5 keeps the same facts in tokenizer_config.json.
         special = {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"}
         (tmp / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n")
+        # Marks the folder as ours, so that making a tiny model again may replace it (check_out).
+        (tmp / MARKER).write_text(json.dumps({"arch": arch, "seed": seed, "vocab_size": vocab_size}) + "\n")
     return {
         "out": str(Path(out).resolve()),
         "arch": arch,
@@ -176,9 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vocab-size", type=int, default=4000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--force", action="store_true", help="replace --out even if it is not a tiny model")
     args = p.parse_args(argv)
     try:
-        result = make_tiny(args.arch, args.out, args.corpus, args.vocab_size, args.seed, args.dropout)
+        result = make_tiny(
+            args.arch, args.out, args.corpus, args.vocab_size, args.seed, args.dropout, args.force
+        )
     except EngineError as e:
         print(json.dumps({"error": {"code": e.code, "message": e.message}}))
         return 2

@@ -9,6 +9,7 @@ export const USER_ERROR_CODES = [
   "cuda_unavailable",
   "data_error",
   "python_not_found",
+  "bad_output",
 ] as const;
 
 export type EngineErrorCode =

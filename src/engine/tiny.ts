@@ -13,6 +13,8 @@ export interface TinyModelOptions {
   seed?: number;
   /** Dropout of the tiny model (default 0: memorises faster). */
   dropout?: number;
+  /** Replace `out` even when it holds something other than an earlier tiny model. */
+  force?: boolean;
   python?: string;
 }
 
@@ -38,6 +40,7 @@ export async function makeTinyModel(opts: TinyModelOptions): Promise<TinyModelIn
   if (opts.vocabSize !== undefined) args.push("--vocab-size", String(opts.vocabSize));
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
   if (opts.dropout !== undefined) args.push("--dropout", String(opts.dropout));
+  if (opts.force) args.push("--force");
   const env = { ...process.env, PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) };
   const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

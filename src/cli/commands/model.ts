@@ -14,7 +14,8 @@ export function registerModelCommands(program: Command): void {
     .addOption(
       new Option("--arch <arch>", "architecture").choices(["t5", "llama"] as const).makeOptionMandatory(),
     )
-    .requiredOption("--out <dir>", "output folder (replaced if it exists)")
+    .requiredOption("--out <dir>", "output folder: new, empty, or an earlier tiny model (replaced)")
+    .option("--force", "replace --out even when it holds something else")
     .option(
       "--corpus <dir>",
       "SuperNI checkout (tasks/*.json) or a `data build` folder (*.jsonl) for the tokenizer",
@@ -31,6 +32,7 @@ export function registerModelCommands(program: Command): void {
         vocabSize: integer(opts.vocabSize, "--vocab-size", 16),
         seed: integer(opts.seed, "--seed", 0),
         dropout: fraction(opts.dropout, "--dropout"),
+        force: opts.force,
       });
       if (opts.json) printJson(result);
       else
