@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeColourRows } from "./helpers/rows.js";
 import { makeTinyModel } from "../src/engine/index.js";
 import { startDistributedEngine } from "../src/runner/engine.js";
+import { slurmMultiNode } from "../src/runner/slurm/script.js";
 import { venvPython } from "../src/util/paths.js";
 
 /**
@@ -56,7 +57,7 @@ describe.skipIf(!haveEngine)("an mtl run on 2 nodes: srun + torchrun (stand-in s
     const data = join(dir, "data", "rows.jsonl");
     const engine = startDistributedEngine({
       nproc: 1,
-      nodes: 2,
+      multiNode: (runDir) => slurmMultiNode(2, runDir),
       device: "cpu",
       env: { QUICKLEARN_TORCH_THREADS: "1" },
     });

@@ -6,7 +6,7 @@ import type { SubmitOptions, SubmitResult } from "../runner/slurm/submit.js";
 import { UserError } from "../util/errors.js";
 import { formatTable, info, printJson } from "./output.js";
 
-export { checkMultiNodeEnv } from "../runner/slurm/script.js";
+export { checkMultiNodeEnv, slurmMultiNode } from "../runner/slurm/script.js";
 
 /**
  * The SLURM executor's command-line surface, kept here so the study commands (commands/study.ts)

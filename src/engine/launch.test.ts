@@ -26,4 +26,17 @@ describe("torchrunArgs", () => {
     expect(args).toContain("--nproc_per_node=4");
     expect(args.slice(-4)).toEqual(["--spec", "/s/spec.json", "--device", "cpu"]);
   });
+
+  it("meets on several machines through a static rendezvous instead of --standalone", () => {
+    const rendezvous = { nodes: 2, nodeRank: "1", masterAddr: "node-a", masterPort: "29500" };
+    const args = torchrunArgs("/s/spec.json", 4, "cuda", rendezvous);
+    expect(args).not.toContain("--standalone");
+    expect(args.slice(2, 7)).toEqual([
+      "--nnodes=2",
+      "--node_rank=1",
+      "--master_addr=node-a",
+      "--master_port=29500",
+      "--nproc_per_node=4",
+    ]);
+  });
 });

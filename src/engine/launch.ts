@@ -22,26 +22,52 @@ export interface DistributedRunOptions {
   signal?: AbortSignal;
   python?: string;
   env?: Record<string, string>;
-  /**
-   * Start torchrun another way, e.g. one torchrun per node through srun (src/runner/slurm/script.ts):
-   * `command` gets the Python and the one-machine torchrun arguments and returns the command line to spawn;
-   * the spec file is written under `specDir`, which must be a folder every node sees.
-   */
-  launcher?: { specDir: string; command: (python: string, args: string[]) => string[] };
+  /** Several machines: how they meet, and how their torchruns start (e.g. one per node through srun). */
+  multiNode?: MultiNode;
+}
+
+/** torchrun's static rendezvous: every node's rank and rank 0's address (values may be shell references). */
+export interface Rendezvous {
+  nodes: number;
+  nodeRank: string;
+  masterAddr: string;
+  masterPort: string;
+}
+
+export interface MultiNode {
+  rendezvous: Rendezvous;
+  /** A folder every node sees: the spec file is written there. */
+  specDir: string;
+  /** The command line that starts the torchrun command (Python first) on every node. */
+  wrap: (torchrun: string[]) => string[];
 }
 
 const STDERR_TAIL_LINES = 40;
 const KILL_GRACE_MS = 15_000;
 
 /**
- * The torchrun command line (after the Python executable) for one data-parallel run on this machine.
- * torchrun is started as `python -m torch.distributed.run`, so it is the venv's own torchrun.
+ * The torchrun command line (after the Python executable) for one data-parallel run: on this machine
+ * (`--standalone`), or on several with a static rendezvous. torchrun is started as
+ * `python -m torch.distributed.run`, so it is the venv's own torchrun.
  */
-export function torchrunArgs(specFile: string, nproc: number, device?: "auto" | "cpu" | "cuda"): string[] {
+export function torchrunArgs(
+  specFile: string,
+  nproc: number,
+  device?: "auto" | "cpu" | "cuda",
+  rendezvous?: Rendezvous,
+): string[] {
+  const meet = rendezvous
+    ? [
+        `--nnodes=${rendezvous.nodes}`,
+        `--node_rank=${rendezvous.nodeRank}`,
+        `--master_addr=${rendezvous.masterAddr}`,
+        `--master_port=${rendezvous.masterPort}`,
+      ]
+    : ["--standalone"];
   return [
     "-m",
     "torch.distributed.run",
-    "--standalone",
+    ...meet,
     `--nproc_per_node=${nproc}`,
     "-m",
     "quicklearn_engine.launch",
@@ -62,12 +88,13 @@ export async function runDistributed(spec: RunSpecInput, opts: DistributedRunOpt
   const parsed = RunSpec.safeParse(spec);
   if (!parsed.success) throw new EngineError("bad_spec", formatSpecIssues(parsed.error));
   const python = enginePython(opts.python);
-  const dir = await mkdtemp(join(opts.launcher?.specDir ?? tmpdir(), "quicklearn-launch-"));
+  const multi = opts.multiNode;
+  const dir = await mkdtemp(join(multi?.specDir ?? tmpdir(), "quicklearn-launch-"));
   try {
     const specFile = join(dir, "spec.json");
     await writeFile(specFile, JSON.stringify(parsed.data));
-    const args = torchrunArgs(specFile, opts.nproc, opts.device);
-    const [command, ...rest] = opts.launcher ? opts.launcher.command(python, args) : [python, ...args];
+    const torchrun = [python, ...torchrunArgs(specFile, opts.nproc, opts.device, multi?.rendezvous)];
+    const [command, ...rest] = multi ? multi.wrap(torchrun) : torchrun;
     return await spawnTorchrun(command!, rest, opts);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,6 @@ import { EngineError, EngineWorker, runDistributed } from "../engine/index.js";
 import type { EngineEvent, EngineWorkerLike } from "./execute.js";
 import type { StartEngine } from "./slots.js";
 import type { StartDistributed } from "./mtl.js";
-import { checkMultiNodeEnv, srunTorchrun } from "./slurm/script.js";
 
 /** The real engine worker (src/engine's EngineWorker) behind the runner's small EngineWorkerLike type. */
 export const startEngineWorker: StartEngine = async ({ device, env, onEvent }) => {
@@ -17,13 +16,11 @@ export const startEngineWorker: StartEngine = async ({ device, env, onEvent }) =
 
 /**
  * An mtl run's "engine": each run() is one torchrun (src/engine's runDistributed) with `nproc` processes,
- * or with `nodes` > 1 one torchrun per node through srun; kill() stops it as Ctrl-C would ("interrupted").
- * There is no process to keep between runs, so shutdown() has nothing to do.
+ * or on several nodes as `multiNode` says (SLURM's srun, given by the caller); kill() stops it as Ctrl-C
+ * would ("interrupted"). There is no process to keep between runs, so shutdown() has nothing to do.
  */
-export const startDistributedEngine: StartDistributed = ({ nproc, device, env, nodes }) => {
+export const startDistributedEngine: StartDistributed = ({ nproc, device, env, multiNode }) => {
   const stop = new AbortController();
-  const multiNode = nodes !== undefined && nodes > 1;
-  if (multiNode) checkMultiNodeEnv();
   return {
     run: async (spec, onEvent) => {
       if (stop.signal.aborted) throw new EngineError("interrupted", "run stopped before it started");
@@ -33,13 +30,8 @@ export const startDistributedEngine: StartDistributed = ({ nproc, device, env, n
         env,
         signal: stop.signal,
         onEvent: onEvent ? (e) => onEvent(e as EngineEvent) : undefined,
-        launcher: multiNode
-          ? {
-              // The run's own folder: the engine needs every node to see it anyway.
-              specDir: spec.output_dir,
-              command: (python, args) => srunTorchrun(nodes, python, args, process.env.SLURM_CPUS_PER_TASK),
-            }
-          : undefined,
+        // The run's own folder holds the spec file: every node needs to see it anyway.
+        multiNode: multiNode?.(spec.output_dir),
       });
     },
     shutdown: async () => {},

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import type { MultiNode } from "../engine/launch.js";
 import { UserError } from "../util/errors.js";
 import type { EngineWorkerLike } from "./execute.js";
 import type { WorkerSlot } from "./slots.js";
@@ -17,8 +18,8 @@ export interface MtlOptions {
   processes: number;
   /** The engine spec's train.parallel for these runs, set at execution time (never stored in spec.json). */
   parallel: Parallel;
-  /** Nodes per run (SLURM only): one torchrun per node, started by srun. */
-  nodes?: number;
+  /** Several nodes per run (SLURM's --mtl-nodes): how a run's torchruns meet and start, given its folder. */
+  multiNode?: (runDir: string) => MultiNode;
 }
 
 /** Starts the "engine" of one mtl run: torchrun with `nproc` processes (src/runner/engine.ts has the real one). */
@@ -26,8 +27,7 @@ export type StartDistributed = (opts: {
   nproc: number;
   device: WorkerSlot["device"];
   env: Record<string, string>;
-  /** More than 1: one torchrun per node through srun, inside a SLURM allocation of that many nodes. */
-  nodes?: number;
+  multiNode?: MtlOptions["multiNode"];
 }) => EngineWorkerLike;
 
 export function isMtlSetting(setting: string | undefined): boolean {

@@ -72,7 +72,11 @@ export async function runWorker(
         try {
           if (viaTorchrun) {
             const launch = mtlLaunch(opts.slot, mtl.options.processes, null);
-            distributed = mtl.start({ nproc: mtl.options.processes, nodes: mtl.options.nodes, ...launch });
+            distributed = mtl.start({
+              nproc: mtl.options.processes,
+              multiNode: mtl.options.multiNode,
+              ...launch,
+            });
             outcome = await executeRun(store, id, distributed, {
               ...exec,
               device: launch.device,

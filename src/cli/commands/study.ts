@@ -32,6 +32,7 @@ import {
 import { UserError } from "../../util/errors.js";
 import {
   checkMultiNodeEnv,
+  slurmMultiNode,
   registerCancelCommand,
   registerSlurmOptions,
   slurmExecutorFrom,
@@ -199,8 +200,11 @@ export function registerStudyCommands(program: Command): void {
       const mtl = mtlOptionsFrom(opts);
       if (opts.mtlNodes !== undefined) {
         if (!mtl) throw new UserError("--mtl-nodes only applies with --mtl-processes N");
-        if (opts.mtlNodes > 1) checkMultiNodeEnv();
-        mtl.nodes = opts.mtlNodes;
+        const nodes = opts.mtlNodes;
+        if (nodes > 1) {
+          checkMultiNodeEnv();
+          mtl.multiNode = (runDir) => slurmMultiNode(nodes, runDir);
+        }
       }
       if (mtl && opts.gpu !== undefined && mtl.processes > 1)
         throw new UserError(

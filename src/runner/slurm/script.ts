@@ -1,4 +1,4 @@
-import { torchrunArgs } from "../../engine/launch.js";
+import { torchrunArgs, type MultiNode, type Rendezvous } from "../../engine/launch.js";
 import { UserError } from "../../util/errors.js";
 import type { ArrayJobPlan } from "./plan-jobs.js";
 
@@ -164,12 +164,9 @@ function mtlTask(
   const workerArgs = ["--mtl-processes", String(n), "--mtl-parallel", opts.mtlParallel ?? "ddp"];
   if (nodes === 1) return { workerArgs };
   const device = ctx.workerArgs?.includes("--cpu") ? "cpu" : "auto";
-  const srun = srunTorchrun(
-    nodes,
-    ctx.python ?? "python",
-    torchrunArgs("runs/<run>/quicklearn-launch-*/spec.json", n, device),
-    opts.cpusPerTask,
-  );
+  const spec = "runs/<run>/quicklearn-launch-*/spec.json";
+  const torchrun = [ctx.python ?? "python", ...torchrunArgs(spec, n, device, SLURM_RENDEZVOUS(nodes))];
+  const srun = srunTorchrun(nodes, torchrun, opts.cpusPerTask);
   return {
     workerArgs: [...workerArgs, "--mtl-nodes", String(nodes)],
     nodes: String(nodes),
@@ -187,27 +184,28 @@ export function shellQuote(s: string): string {
 
 /**
  * One mtl run on several nodes (`--mtl-nodes M`, docs/engine.md "Several nodes"): the worker in the array
- * task's batch step starts `srun`, which runs one torchrun per node of the allocation. The torchrun arguments
- * are the one-machine ones (src/engine/launch.ts) with `--standalone` replaced by a static rendezvous at rank 0's
- * node, `$MASTER_ADDR:$MASTER_PORT`, which the sbatch script exports (the first node of the job, where the batch
- * step and so the worker run). `bash -c` makes each node expand `$SLURM_NODEID` itself. Only global rank 0 prints
- * on stdout, so srun's stdout carries the run's events, as torchrun's does on one machine.
+ * task's batch step starts `srun`, which runs one torchrun per node of the allocation, meeting at rank 0's
+ * node, `$MASTER_ADDR:$MASTER_PORT`, which the sbatch script exports (the job's first node, where the batch
+ * step and so the worker run). `bash -c` makes each node expand `$SLURM_NODEID` itself. Only global rank 0
+ * prints on stdout, so srun's stdout carries the run's events, as torchrun's does on one machine.
  */
+export const SLURM_RENDEZVOUS = (nodes: number): Rendezvous => ({
+  nodes,
+  nodeRank: "$SLURM_NODEID",
+  masterAddr: "$MASTER_ADDR",
+  masterPort: "$MASTER_PORT",
+});
+
+/** The srun line that starts `torchrun` (a command, Python first, with SLURM_RENDEZVOUS) on every node. */
 export function srunTorchrun(
   nodes: number,
-  python: string,
-  args: readonly string[],
+  torchrun: readonly string[],
   cpusPerTask?: number | string,
 ): string[] {
-  if (!args.includes("--standalone"))
-    throw new Error("srunTorchrun: expected the one-machine torchrun arguments (with --standalone)");
-  const rendezvous = [
-    `--nnodes=${nodes}`,
-    '--node_rank="$SLURM_NODEID"',
-    '--master_addr="$MASTER_ADDR"',
-    '--master_port="$MASTER_PORT"',
-  ];
-  const words = [python, ...args].flatMap((a) => (a === "--standalone" ? rendezvous : [shellQuote(a)]));
+  // The rendezvous values are shell references each node expands; every other word is quoted as it is.
+  const words = torchrun.map((a) =>
+    /^--\w+=\$\w+$/.test(a) ? a.replace(/=(\$\w+)$/, '="$1"') : shellQuote(a),
+  );
   return [
     "srun",
     `--nodes=${nodes}`,
@@ -222,6 +220,16 @@ export function srunTorchrun(
     "-c",
     `exec ${words.join(" ")}`,
   ];
+}
+
+/** How a worker inside an mtl array task of M nodes runs an mtl run (runDistributed's multiNode option). */
+export function slurmMultiNode(nodes: number, specDir: string): MultiNode {
+  checkMultiNodeEnv();
+  return {
+    rendezvous: SLURM_RENDEZVOUS(nodes),
+    specDir,
+    wrap: (torchrun) => srunTorchrun(nodes, torchrun, process.env.SLURM_CPUS_PER_TASK),
+  };
 }
 
 /** The variables srunTorchrun's command needs, set by the mtl array's sbatch script: a clear error elsewhere. */
