@@ -1,5 +1,5 @@
 import { Bootstrap, DEFAULT_BOOTSTRAP, difference, interval, type BootstrapOptions } from "./bootstrap.js";
-import { budgetAxis, budgetText, settingText, type BudgetAxis } from "./budget.js";
+import { budgetAxis, type BudgetAxis } from "./budget.js";
 import { effectPairs, matchingPairs, EFFECT_TITLES, type ConditionMeta, type EffectKind } from "./design.js";
 import { REPORT_GROUPS, type ReportGroup } from "./groups.js";
 import { matchingBudget } from "./interpolate.js";
@@ -86,7 +86,6 @@ export interface MatchingRow {
   reached_in: number;
   /** The interval supports the match: reached in at least 97.5 % of resamples. */
   supported: boolean;
-  sentence: string;
 }
 
 export interface EffectRow {
@@ -100,7 +99,6 @@ export interface EffectRow {
   ci: Interval;
   n_tasks: number;
   verdict: "higher" | "lower" | "inconclusive";
-  sentence: string;
 }
 
 export interface Analysis {
@@ -325,32 +323,8 @@ function matchingRow(
     share_ci: [q(0.025), q(0.975)],
     reached_in: reachedIn,
     supported: match.reached && reachedIn >= 0.975,
-    sentence: "",
   };
-  row.sentence = matchingSentence(row, row.arm, row.baseline);
   return row;
-}
-
-const pct = (v: number) => `${Math.round(100 * v)} %`;
-const pts = (v: number) => v.toFixed(2);
-const signed = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)}`;
-
-export function matchingSentence(row: MatchingRow, arm: string, baseline: string): string {
-  const who = `${arm} (${settingText(row.setting)})`;
-  const target = `${settingText(row.baseline_setting)} ${baseline} (${budgetText(row.baseline_budget)}, ${pts(row.baseline_rougeL)})`;
-  if (row.budget_per_task === null || row.share_of_baseline === null) {
-    return `${who} does not reach ${target} within the measured budgets.`;
-  }
-  const [lo, hi] = row.share_ci;
-  const ci = `95 % CI ${lo === null ? "not reached" : pct(lo)} to ${hi === null ? "not reached" : pct(hi)}`;
-  const where = row.at_first_budget
-    ? `already at its smallest measured budget, ${Math.round(row.budget_per_task)} per task (${pct(row.share_of_baseline)} of its samples or fewer)`
-    : `with ${pct(row.share_of_baseline)} of its samples (${Math.round(row.budget_per_task)} per task; ${ci})`;
-  if (row.supported) return `${who} matches ${target} ${where}.`;
-  return (
-    `On the point estimates ${who} reaches ${target} ${where}, but the interval does not support a match: ` +
-    `the curve reaches it in only ${pct(row.reached_in)} of bootstrap resamples.`
-  );
 }
 
 function effectRow(kind: EffectKind, a: number, b: number, table: ResultsTable, boot: Bootstrap): EffectRow {
@@ -372,24 +346,8 @@ function effectRow(kind: EffectKind, a: number, b: number, table: ResultsTable, 
     ci,
     n_tasks: agg.nTasks,
     verdict,
-    sentence: "",
   };
-  row.sentence = effectSentence(row);
   return row;
-}
-
-/** A condition in a sentence: the arm's short name (labels are in the tables), setting and budget. */
-export function describe(c: ConditionRef): string {
-  return `${c.arm} (${settingText(c.setting)}, ${budgetText(c.budget)})`;
-}
-
-export function effectSentence(row: EffectRow): string {
-  const figures = `${signed(row.diff)} points, 95 % CI ${signed(row.ci[0])} to ${signed(row.ci[1])}, paired over ${row.n_tasks} tasks`;
-  const a = describe(row.a);
-  const b = describe(row.b);
-  if (row.verdict === "higher") return `${a} surpasses ${b}: ${figures}.`;
-  if (row.verdict === "lower") return `${a} falls short of ${b}: ${figures}.`;
-  return `${a} and ${b} are not distinguishable: ${figures} (the interval includes 0).`;
 }
 
 /** A matching budget computed from the thesis's published figures (no intervals: they have none). */
@@ -402,14 +360,14 @@ export type PublishedMatch = Pick<
   | "baseline_rougeL"
   | "budget_per_task"
   | "share_of_baseline"
-> & { sentence: string };
+  | "at_first_budget"
+> & { baseline_label: string };
 
 export interface PublishedEffect {
   effect: EffectKind;
-  a: ConditionRef;
-  b: ConditionRef;
+  a: ConditionRef & { label: string };
+  b: ConditionRef & { label: string };
   diff: number;
-  sentence: string;
 }
 
 export interface PublishedClaims {
@@ -455,32 +413,30 @@ export function publishedClaims(published: PublishedFigures): PublishedClaims {
       p.curve.map((i) => ({ x: axis.position(conds[i]!.budget!), y: conds[i]!.value })),
       base.value,
     );
-    const share = m.reached ? m.budget / axis.position(base.budget!) : null;
-    const who = `Published: instruction-tuned (${settingText(p.setting)})`;
-    const target = `${settingText(base.setting)} ${base.label} (${budgetText(base.budget)}, ${pts(base.value)})`;
     return {
       setting: p.setting,
       baseline: base.arm,
+      baseline_label: base.label,
       baseline_setting: base.setting,
       baseline_budget: base.budget!,
       baseline_rougeL: base.value,
       budget_per_task: m.reached ? m.budget : null,
-      share_of_baseline: share,
-      sentence: m.reached
-        ? `${who} reaches ${target} at ${Math.round(m.budget)} per task, ${pct(share!)} of its samples${m.atFirstBudget ? " or fewer" : ""}.`
-        : `${who} does not reach ${target} within the measured budgets.`,
+      share_of_baseline: m.reached ? m.budget / axis.position(base.budget!) : null,
+      at_first_budget: m.reached && m.atFirstBudget,
     };
   });
   const effects = effectPairs(conds).map((e): PublishedEffect => {
-    const a = conds[e.a]!;
-    const b = conds[e.b]!;
-    const ref = (c: ConditionMeta): ConditionRef => ({ arm: c.arm, setting: c.setting, budget: c.budget });
+    const ref = (c: (typeof conds)[number]) => ({
+      arm: c.arm,
+      setting: c.setting,
+      budget: c.budget,
+      label: c.label,
+    });
     return {
       effect: e.kind,
-      a: ref(a),
-      b: ref(b),
-      diff: a.value - b.value,
-      sentence: `Published: ${a.label} (${settingText(a.setting)}, ${budgetText(a.budget)}) − ${b.label} (${settingText(b.setting)}, ${budgetText(b.budget)}) = ${signed(a.value - b.value)} points.`,
+      a: ref(conds[e.a]!),
+      b: ref(conds[e.b]!),
+      diff: conds[e.a]!.value - conds[e.b]!.value,
     };
   });
   return { matching, effects };

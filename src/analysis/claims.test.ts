@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { publishedSentences } from "../report/sentences.js";
 import { publishedClaims, type PublishedClaims } from "./analyze.js";
 import { loadThesisResults, PublishedFigures } from "./published.js";
 
@@ -80,6 +81,7 @@ describe("thesis claims from the published overall figures", () => {
   });
 
   it("words every claim as a sentence", () => {
-    for (const c of [...claims.matching, ...claims.effects]) expect(c.sentence).toMatch(/^Published: .+\.$/);
+    for (const c of publishedSentences(claims)) expect(c).toMatch(/^Published: .+\.$/);
+    expect(publishedSentences(claims)).toHaveLength(claims.matching.length + claims.effects.length);
   });
 });

@@ -24,7 +24,6 @@ export { percentileInterval, quantileSorted, mean } from "./stats.js";
 export {
   analyzeStudy,
   publishedClaims,
-  describe,
   AGGREGATION,
   type Analysis,
   type AnalysisOptions,

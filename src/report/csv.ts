@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Analysis } from "../analysis/index.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { matchingSentence } from "./sentences.js";
 
 type Cell = string | number | null | undefined;
 
@@ -137,7 +138,7 @@ export function csvTables(a: Analysis): Record<string, string> {
         m.share_ci[1],
         m.reached_in,
         String(m.supported),
-        m.sentence,
+        matchingSentence(m),
       ]),
     ),
     "effects.csv": toCsv(

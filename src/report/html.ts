@@ -2,6 +2,7 @@ import { REPORT_GROUPS, settingText, type Analysis, type Interval } from "../ana
 import type { Chart } from "./charts.js";
 import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
+import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
 
 /**
  * The report as one self-contained HTML page: inline CSS, inline SVG charts, no script, no remote
@@ -81,11 +82,11 @@ function ciSpan(ci: Interval): string {
 function findings(a: Analysis): string {
   const items = [
     ...a.matching.map((m) => ({
-      text: m.sentence,
+      text: matchingSentence(m),
       cls: m.supported ? "ok" : m.budget_per_task === null ? "no" : "meh",
     })),
     ...a.effects.map((x) => ({
-      text: x.sentence,
+      text: effectSentence(x),
       cls: x.verdict === "higher" ? "ok" : x.verdict === "lower" ? "no" : "meh",
     })),
   ];
@@ -214,5 +215,7 @@ function taskTable(a: Analysis): string {
 
 function publishedList(a: Analysis): string {
   const p = a.published_claims!;
-  return `<ul>${[...p.matching, ...p.effects].map((c) => `<li>${e(c.sentence)}</li>`).join("")}</ul>`;
+  return `<ul>${publishedSentences(p)
+    .map((c) => `<li>${e(c)}</li>`)
+    .join("")}</ul>`;
 }

@@ -1,4 +1,10 @@
 import type { Analysis } from "../analysis/index.js";
+import {
+  effectSentence,
+  matchingSentence,
+  publishedEffectSentence,
+  publishedMatchSentence,
+} from "./sentences.js";
 
 /**
  * The `report --json` document: the contract's keys ("overall", "matching", "groups") first, with
@@ -31,7 +37,7 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       share_ci: r.share_ci,
       reached_in: r.reached_in,
       supported: r.supported,
-      sentence: r.sentence,
+      sentence: matchingSentence(r),
     })),
     groups: a.groups.map((g) => ({
       arm: g.arm,
@@ -51,7 +57,7 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       ci: x.ci,
       n_tasks: x.n_tasks,
       verdict: x.verdict,
-      sentence: x.sentence,
+      sentence: effectSentence(x),
     })),
     tasks: a.tasks.flatMap((t) =>
       a.conditions.flatMap((c) => {
@@ -77,7 +83,10 @@ export function reportJson(a: Analysis): Record<string, unknown> {
     aggregation: a.aggregation,
     bootstrap: a.bootstrap,
     budget_axis: a.budget_axis,
-    published_claims: a.published_claims,
+    published_claims: a.published_claims && {
+      matching: a.published_claims.matching.map((m) => ({ ...m, sentence: publishedMatchSentence(m) })),
+      effects: a.published_claims.effects.map((x) => ({ ...x, sentence: publishedEffectSentence(x) })),
+    },
     notes: a.notes,
   };
 }

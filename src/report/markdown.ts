@@ -1,6 +1,7 @@
 import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
 import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
+import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
 
 function mdTable(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -19,7 +20,7 @@ export function renderMarkdown(a: Analysis): string {
   if (a.notes.length) out.push("");
 
   out.push("## Findings", "");
-  for (const x of [...a.matching.map((r) => r.sentence), ...a.effects.map((r) => r.sentence)])
+  for (const x of [...a.matching.map(matchingSentence), ...a.effects.map(effectSentence)])
     out.push(`- ${m(x)}`);
   out.push("");
 
@@ -115,8 +116,7 @@ export function renderMarkdown(a: Analysis): string {
 
   if (a.published_claims) {
     out.push("## The thesis's claims, recomputed from its published figures", "");
-    for (const c of [...a.published_claims.matching, ...a.published_claims.effects])
-      out.push(`- ${m(c.sentence)}`);
+    for (const c of publishedSentences(a.published_claims)) out.push(`- ${m(c)}`);
     out.push("");
   }
   out.push("## Method", "");
