@@ -1,8 +1,9 @@
-import { executeRun, type EngineWorkerLike, type RunOutcome } from "./execute.js";
+import type { RunOutcome } from "./execute.js";
 import type { ExecutionJob, ExecutionSummary, Executor } from "./executor.js";
 import { GpuPool } from "./gpu-pool.js";
-import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
+import { isMtlSetting, type MtlOptions, type StartDistributed } from "./mtl.js";
 import { DagScheduler, type SchedRun } from "./scheduler.js";
+import { SlotRunner } from "./slot-runner.js";
 import type { StartEngine, WorkerSlot } from "./slots.js";
 
 /** --mtl-processes for the local pool: how mtl/prefinetune runs start, and every GPU given (--gpus). */
@@ -20,7 +21,7 @@ export interface LocalMtl {
 export class LocalExecutor implements Executor {
   readonly name = "local";
   private stopping = false;
-  private readonly engines = new Set<EngineWorkerLike>();
+  private readonly runners = new Set<SlotRunner>();
   private wake: (() => void) | null = null;
   private readonly pool: GpuPool | null;
   private mtlRuns = new Set<string>();
@@ -48,29 +49,29 @@ export class LocalExecutor implements Executor {
 
   stop(_immediate: boolean): void {
     this.stopping = true;
-    for (const e of this.engines) e.kill();
+    for (const r of this.runners) r.kill();
     this.notify();
   }
 
   private async workerLoop(slot: WorkerSlot, sched: DagScheduler, job: ExecutionJob): Promise<void> {
     const ev = job.events;
-    let engine: EngineWorkerLike | null = null;
+    const runner = new SlotRunner(slot, this.startEngine, {
+      events: ev,
+      mtl: this.mtl,
+      stopping: () => this.stopping,
+      onEngine: (state) => {
+        if (slot.gpu === undefined) return;
+        if (state === "started") this.pool?.engineStarted(slot.gpu);
+        else this.pool?.engineStopped(slot.gpu);
+        this.notify();
+      },
+    });
+    this.runners.add(runner);
     let lastGroup: string | null = null;
-    /** Stop this worker's engine: gracefully, or killed (stopping, or after a failure left it suspect). */
-    const dropEngine = async (kill: boolean) => {
-      if (!engine) return;
-      const e = engine;
-      engine = null;
-      this.engines.delete(e);
-      if (kill || this.stopping) e.kill();
-      else await e.shutdown().catch(() => e.kill());
-      if (slot.gpu !== undefined) this.pool?.engineStopped(slot.gpu);
-      this.notify();
-    };
     try {
       while (!this.stopping) {
         // An mtl run holds or waits for this GPU: free it (an idle engine still holds its model there).
-        if (slot.gpu !== undefined && this.pool?.isReserved(slot.gpu)) await dropEngine(false);
+        if (slot.gpu !== undefined && this.pool?.isReserved(slot.gpu)) await runner.dropEngine(false);
         const run = sched.next(lastGroup, (r) => this.canTake(slot, r));
         if (!run) {
           if (sched.finished) break;
@@ -80,44 +81,9 @@ export class LocalExecutor implements Executor {
         lastGroup = run.group;
         ev?.runStarted?.(run.id, slot.name);
         const finalAttempt = sched.isLastAttempt(run.id);
-        let outcome: RunOutcome;
-        try {
-          if (this.mtlRuns.has(run.id)) {
-            await dropEngine(false);
-            outcome = await this.runMtl(slot, run, job, finalAttempt);
-          } else {
-            if (!engine) {
-              ev?.workerState?.(slot.name, "starting");
-              if (slot.gpu !== undefined) this.pool?.engineStarted(slot.gpu);
-              engine = await this.startEngine({
-                device: slot.device,
-                env: slot.env,
-                onEvent: (e) => {
-                  // Run events come through run()'s callback; only worker-level ones (no run_id) here.
-                  if (!e.run_id) ev?.engineEvent?.(slot.name, e);
-                },
-              }).catch((e: unknown) => {
-                if (slot.gpu !== undefined) this.pool?.engineStopped(slot.gpu);
-                throw e;
-              });
-              this.engines.add(engine);
-              if (this.stopping) engine.kill();
-            }
-            outcome = await executeRun(job.store, run.id, engine, {
-              device: slot.device,
-              onEvent: (e) => ev?.engineEvent?.(slot.name, e),
-              stopping: () => this.stopping,
-              finalAttempt,
-            });
-          }
-        } catch (e) {
-          outcome = {
-            status: "failed" as const,
-            error: `worker ${slot.name}: ${(e as Error).message ?? String(e)}`,
-          };
-        }
-        // A failed run may have left the engine in a bad state (or dead): the next run gets a fresh one.
-        if (outcome.status === "failed") await dropEngine(true);
+        const outcome = this.mtlRuns.has(run.id)
+          ? await this.runMtl(runner, slot, run, job, finalAttempt)
+          : await runner.attempt(job.store, run.id, finalAttempt);
         const mapped = outcome.status === "blocked" ? "busy" : outcome.status;
         const after = sched.finish(run.id, mapped, "error" in outcome ? outcome.error : undefined);
         ev?.runEnded?.(run.id, slot.name, outcome, after === "waiting");
@@ -125,7 +91,8 @@ export class LocalExecutor implements Executor {
         this.notify();
       }
     } finally {
-      await dropEngine(false);
+      await runner.dropEngine(false);
+      this.runners.delete(runner);
       ev?.workerState?.(slot.name, "stopped");
       this.notify();
     }
@@ -133,32 +100,19 @@ export class LocalExecutor implements Executor {
 
   /** One mtl run through torchrun: reserve its GPUs, wait until they are free, run, give them back. */
   private async runMtl(
+    runner: SlotRunner,
     slot: WorkerSlot,
     run: SchedRun,
     job: ExecutionJob,
     finalAttempt: boolean,
   ): Promise<RunOutcome> {
-    const mtl = this.mtl!;
     const gpus = this.pool && slot.gpu !== undefined ? this.pool.reserve(run.id, slot.gpu) : null;
     this.notify(); // workers on the reserved GPUs stop their engines
     try {
       while (gpus && !this.pool!.isFree(run.id) && !this.stopping)
         await new Promise<void>((r) => this.waitForChange(r));
       if (this.stopping) return { status: "interrupted" };
-      const launch = mtlLaunch(slot, mtl.options.processes, gpus);
-      const engine = mtl.start({ nproc: mtl.options.processes, ...launch });
-      this.engines.add(engine);
-      try {
-        return await executeRun(job.store, run.id, engine, {
-          device: launch.device,
-          parallel: mtl.options.parallel,
-          onEvent: (e) => job.events?.engineEvent?.(slot.name, e),
-          stopping: () => this.stopping,
-          finalAttempt,
-        });
-      } finally {
-        this.engines.delete(engine);
-      }
+      return await runner.attempt(job.store, run.id, finalAttempt, gpus);
     } finally {
       this.pool?.release(run.id);
     }

@@ -1,8 +1,9 @@
 import { UserError } from "../util/errors.js";
-import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
+import type { RunOutcome } from "./execute.js";
 import type { ExecutorEvents } from "./executor.js";
 import type { StartEngine, WorkerSlot } from "./slots.js";
-import { isMtlSetting, mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
+import { isMtlSetting, type MtlOptions, type StartDistributed } from "./mtl.js";
+import { SlotRunner } from "./slot-runner.js";
 import { openStudy, type StudyStore } from "./store/index.js";
 
 /**
@@ -38,71 +39,29 @@ export async function runWorker(
 ): Promise<WorkerSummary> {
   const store = await openStudy(studyDir);
   const summary: WorkerSummary = { done: [], failed: [], skipped: [] };
-  let engine: EngineWorkerLike | null = null;
-  /** The torchrun of the current mtl run, if one is running. */
-  let distributed: EngineWorkerLike | null = null;
   const stopping = () => opts.signal?.aborted ?? false;
-  const onAbort = () => {
-    engine?.kill();
-    distributed?.kill();
-  };
+  const runner = new SlotRunner(opts.slot, opts.startEngine, {
+    events: opts.events,
+    mtl: opts.mtl,
+    stopping,
+  });
+  const onAbort = () => runner.kill();
   opts.signal?.addEventListener("abort", onAbort);
   const ev = opts.events;
-  const mtl = opts.mtl;
   try {
     for (const id of await byModelGroup(store, runIds)) {
       if (stopping()) {
         summary.skipped.push({ id, reason: "stopped" });
         continue;
       }
-      const viaTorchrun = mtl !== undefined && isMtlSetting((await store.readRun(id)).setting);
-      if (viaTorchrun && engine) {
-        // The engine worker would keep its model in (GPU) memory beside the torchrun processes.
-        await engine.shutdown().catch(() => engine?.kill());
-        engine = null;
-      }
+      // mtl runs go to torchrun on the GPUs the job gave this task (CUDA_VISIBLE_DEVICES).
+      const viaTorchrun = opts.mtl !== undefined && isMtlSetting((await store.readRun(id)).setting);
       let outcome: RunOutcome = { status: "busy" };
       for (let attempt = 0; attempt <= opts.retries && !stopping(); attempt++) {
         ev?.runStarted?.(id, opts.slot.name);
-        const exec = {
-          onEvent: (e: EngineEvent) => ev?.engineEvent?.(opts.slot.name, e),
-          stopping,
-          finalAttempt: attempt === opts.retries,
-        };
-        try {
-          if (viaTorchrun) {
-            const launch = mtlLaunch(opts.slot, mtl.options.processes, null);
-            distributed = mtl.start({
-              nproc: mtl.options.processes,
-              multiNode: mtl.options.multiNode,
-              ...launch,
-            });
-            outcome = await executeRun(store, id, distributed, {
-              ...exec,
-              device: launch.device,
-              parallel: mtl.options.parallel,
-            });
-          } else {
-            engine ??= await opts.startEngine({
-              device: opts.slot.device,
-              env: opts.slot.env,
-              onEvent: (e) => {
-                if (!e.run_id) ev?.engineEvent?.(opts.slot.name, e);
-              },
-            });
-            outcome = await executeRun(store, id, engine, { ...exec, device: opts.slot.device });
-          }
-        } catch (e) {
-          outcome = { status: "failed", error: (e as Error).message ?? String(e) };
-        } finally {
-          distributed = null;
-        }
+        outcome = await runner.attempt(store, id, attempt === opts.retries, viaTorchrun ? null : undefined);
         const retry = outcome.status === "failed" && attempt < opts.retries;
         ev?.runEnded?.(id, opts.slot.name, outcome, retry);
-        if (outcome.status === "failed" && engine) {
-          engine.kill();
-          engine = null;
-        }
         if (!retry) break;
       }
       if (outcome.status === "done") summary.done.push(id);
@@ -113,10 +72,7 @@ export async function runWorker(
     }
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
-    if (engine) {
-      if (stopping()) engine.kill();
-      else await engine.shutdown().catch(() => engine?.kill());
-    }
+    await runner.dropEngine(false);
   }
   return summary;
 }
