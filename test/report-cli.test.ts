@@ -79,6 +79,6 @@ describe("quicklearn report", () => {
   it("rejects a bad --resamples", async () => {
     const r = await runCli(["report", study, "--resamples", "0"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--resamples needs a whole number >= 1");
+    expect(r.stderr).toContain("--resamples 0: expected a whole number >= 1");
   });
 });

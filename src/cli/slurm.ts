@@ -5,6 +5,7 @@ import { validateSlurmOptions, type SlurmOptions } from "../runner/slurm/script.
 import type { SubmitOptions, SubmitResult } from "../runner/slurm/submit.js";
 import { UserError } from "../util/errors.js";
 import { formatTable, info, printJson } from "./output.js";
+import { wholeNumber } from "./parse.js";
 
 export { checkMultiNodeEnv, slurmMultiNode } from "../runner/slurm/script.js";
 
@@ -69,12 +70,6 @@ export interface SlurmCliOptions extends SlurmOptions {
   dryRun?: boolean;
 }
 
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v}: expected a positive integer`);
-  return n;
-};
-
 /** Adds --executor and the SLURM flags to a command (typed loosely: read them back with slurmOptionsFrom). */
 export function registerSlurmOptions<C extends Command<unknown[], OptionValues, OptionValues>>(cmd: C): C {
   cmd
@@ -89,25 +84,25 @@ export function registerSlurmOptions<C extends Command<unknown[], OptionValues, 
     .addOption(new Option("--time <limit>", "slurm: wall-clock limit per array task, HH:MM:SS"))
     .addOption(
       new Option("--array-parallelism <n>", "slurm: most array tasks of a job running at once").argParser(
-        positiveInt("--array-parallelism"),
+        wholeNumber("--array-parallelism", 1),
       ),
     )
     .addOption(
       new Option("--cpus-per-task <n>", "slurm: CPUs per array task").argParser(
-        positiveInt("--cpus-per-task"),
+        wholeNumber("--cpus-per-task", 1),
       ),
     )
     .addOption(new Option("--mem <size>", "slurm: memory per array task's node, e.g. 64G"))
     .addOption(
       new Option("--runs-per-task <n>", "slurm: runs per array task (default 1)").argParser(
-        positiveInt("--runs-per-task"),
+        wholeNumber("--runs-per-task", 1),
       ),
     )
     .addOption(
       new Option(
         "--mtl-nodes <m>",
         "slurm: nodes per mtl/prefinetune run (with --mtl-processes N: N per node, srun + torchrun)",
-      ).argParser(positiveInt("--mtl-nodes")),
+      ).argParser(wholeNumber("--mtl-nodes", 1)),
     )
     .addOption(
       new Option(

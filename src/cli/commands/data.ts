@@ -18,8 +18,8 @@ import {
   type ThesisDataset,
 } from "../../data/index.js";
 import { loadCheckout, readTask } from "../../superni/index.js";
-import { UserError } from "../../util/errors.js";
 import { formatTable, info, printJson } from "../output.js";
+import { wholeNumber } from "../parse.js";
 
 export function registerDataCommands(program: Command): void {
   const data = program.command("data").description("SuperNI data: statistics and dataset builds");
@@ -67,10 +67,10 @@ export function registerDataCommands(program: Command): void {
         tasks: opts.tasks === undefined ? undefined : list(opts.tasks),
         budgets: parseBudgetList(opts.budgets),
         encodings,
-        seed: integer(opts.seed, "--seed", 0),
-        positiveExamples: integer(opts.examples, "--examples", 0),
+        seed: wholeNumber("--seed", 0)(opts.seed),
+        positiveExamples: wholeNumber("--examples", 0)(opts.examples),
         prefinetune: opts.prefinetune
-          ? { k: integer(opts.prefinetuneK, "--prefinetune-k", 1), encodings }
+          ? { k: wholeNumber("--prefinetune-k", 1)(opts.prefinetuneK), encodings }
           : null,
         onProgress: progress("building"),
       });
@@ -117,7 +117,7 @@ export function registerDataCommands(program: Command): void {
     .option("--json", "print JSON lines: one {id, task, source, references} per instance, in split order")
     .action(async (opts) => {
       const encoding = parseEncoding(opts.encoding);
-      const k = integer(opts.examples, "--examples", 0);
+      const k = wholeNumber("--examples", 0)(opts.examples);
       const task = await readTask(await loadCheckout(opts.superni), opts.task);
       const split = downstreamSplit(task);
       if (split.small) {
@@ -150,13 +150,6 @@ function list(s: string): string[] {
     .split(",")
     .map((x) => x.trim())
     .filter((x) => x !== "");
-}
-
-function integer(s: string, flag: string, min: number): number {
-  if (!/^[0-9]+$/.test(s.trim()) || Number(s) < min || !Number.isSafeInteger(Number(s))) {
-    throw new UserError(`${flag}: expected an integer >= ${min}, got "${s}"`);
-  }
-  return Number(s);
 }
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise (logs stay clean). */

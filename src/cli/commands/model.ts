@@ -1,7 +1,7 @@
 import { Option, type Command } from "@commander-js/extra-typings";
 import { makeTinyModel } from "../../engine/index.js";
-import { UserError } from "../../util/errors.js";
 import { info, printJson } from "../output.js";
+import { fraction, wholeNumber } from "../parse.js";
 
 export function registerModelCommands(program: Command): void {
   const model = program.command("model").description("models for the engine");
@@ -29,9 +29,9 @@ export function registerModelCommands(program: Command): void {
         arch: opts.arch,
         out: opts.out,
         corpus: opts.corpus,
-        vocabSize: integer(opts.vocabSize, "--vocab-size", 16),
-        seed: integer(opts.seed, "--seed", 0),
-        dropout: fraction(opts.dropout, "--dropout"),
+        vocabSize: wholeNumber("--vocab-size", 16)(opts.vocabSize),
+        seed: wholeNumber("--seed", 0)(opts.seed),
+        dropout: fraction("--dropout")(opts.dropout),
         force: opts.force,
       });
       if (opts.json) printJson(result);
@@ -40,17 +40,4 @@ export function registerModelCommands(program: Command): void {
           `wrote ${result.arch} model to ${result.out} (${result.parameters} parameters, vocabulary ${result.vocab_size})`,
         );
     });
-}
-
-function integer(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${text}: expected an integer >= ${min}`);
-  return n;
-}
-
-function fraction(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || n >= 1)
-    throw new UserError(`${flag} ${text}: expected a number in [0, 1)`);
-  return n;
 }

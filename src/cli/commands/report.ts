@@ -1,17 +1,9 @@
-import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import { DEFAULT_BOOTSTRAP } from "../../analysis/index.js";
 import { reportJson, writeReport } from "../../report/index.js";
 import { progressLine } from "../../report/text.js";
 import { info, printJson } from "../output.js";
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${flag} needs a whole number >= 1 (got "${v}")`);
-    return n;
-  };
-}
+import { wholeNumber } from "../parse.js";
 
 export function registerReportCommand(program: Command): void {
   program
@@ -26,8 +18,13 @@ export function registerReportCommand(program: Command): void {
     .option("--csv <dir>", "also write the tables as CSV files into this folder")
     .option("--png <dir>", "also write each chart as a PNG (needs Chromium)")
     .option("--json", "print the analysis as one JSON document on stdout")
-    .option("--resamples <n>", "bootstrap resamples", positiveInt("--resamples"), DEFAULT_BOOTSTRAP.resamples)
-    .option("--seed <n>", "bootstrap PRNG seed", positiveInt("--seed"), DEFAULT_BOOTSTRAP.seed)
+    .option(
+      "--resamples <n>",
+      "bootstrap resamples",
+      wholeNumber("--resamples", 1, 1_000_000),
+      DEFAULT_BOOTSTRAP.resamples,
+    )
+    .option("--seed <n>", "bootstrap PRNG seed", wholeNumber("--seed", 0), DEFAULT_BOOTSTRAP.seed)
     .action(async (dir, opts) => {
       const { analysis, written } = await writeReport(dir, {
         out: opts.out,

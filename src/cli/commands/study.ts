@@ -40,6 +40,7 @@ import {
   type SlurmCliOptions,
 } from "../slurm.js";
 import { info, printJson } from "../output.js";
+import { indexList, positiveNumber, wholeNumber } from "../parse.js";
 
 /**
  * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's
@@ -69,7 +70,11 @@ export function registerStudyCommands(program: Command): void {
     .argument("[study]", "study spec (YAML)")
     .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
     .option("--superni <dir>", "SuperNI checkout, for exact task lists and sizes (else the thesis's figures)")
-    .option("--samples-per-s <n>", "training samples/s per GPU for the cost estimate", parsePositive)
+    .option(
+      "--samples-per-s <n>",
+      "training samples/s per GPU for the cost estimate",
+      positiveNumber("--samples-per-s"),
+    )
     .option("--bench <file>", "engine figures for the cost estimate: a `quicklearn_engine.bench --out` JSON")
     .option("--json", "print the plan as one JSON document")
     .action(async (file, opts) => {
@@ -102,14 +107,19 @@ export function registerStudyCommands(program: Command): void {
     .option(
       "--gpus <list>",
       "GPU indices, one worker per GPU (e.g. 0,1; default: every GPU found)",
-      parseGpus,
+      indexList("--gpus"),
     )
-    .option("--max-parallel <n>", "number of engine workers", parsePositiveInt)
-    .option("--retries <n>", "retries of a failed run before it is marked failed", parseNonNegativeInt, 1)
+    .option("--max-parallel <n>", "number of engine workers", wholeNumber("--max-parallel", 1))
+    .option(
+      "--retries <n>",
+      "retries of a failed run before it is marked failed",
+      wholeNumber("--retries", 0),
+      1,
+    )
     .option(
       "--mtl-processes <n>",
       "train mtl and prefinetune runs with N data-parallel processes (torchrun): N GPUs each with --gpus",
-      parsePositiveInt,
+      wholeNumber("--mtl-processes", 1),
     )
     .addOption(mtlParallelOption())
     .action(async (file, opts) => {
@@ -181,18 +191,18 @@ export function registerStudyCommands(program: Command): void {
     .option("--runs <ids>", "comma-separated run ids", (s) => s.split(",").filter(Boolean))
     .option("--shard <i/n>", "the i-th of n shares of the runs (0-based), e.g. $SLURM_ARRAY_TASK_ID/8")
     .option("--cpu", "run on CPU")
-    .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", parseNonNegativeInt)
-    .option("--retries <n>", "retries of a failed run", parseNonNegativeInt, 1)
+    .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", wholeNumber("--gpu", 0))
+    .option("--retries <n>", "retries of a failed run", wholeNumber("--retries", 0), 1)
     .option(
       "--mtl-processes <n>",
       "train mtl and prefinetune runs with N data-parallel processes (torchrun; every GPU of the job)",
-      parsePositiveInt,
+      wholeNumber("--mtl-processes", 1),
     )
     .addOption(mtlParallelOption())
     .option(
       "--mtl-nodes <m>",
       "mtl runs on M nodes: one torchrun per node through srun (inside the mtl array's SLURM job)",
-      parsePositiveInt,
+      wholeNumber("--mtl-nodes", 1),
     )
     .option("--json", "print the outcome as one JSON document")
     .action(async (opts) => {
@@ -304,29 +314,4 @@ function gpusFound(): number[] | undefined {
   if (!gpus || gpus.length < 2) return undefined;
   info(`found GPUs ${gpus.join(",")}: one worker per GPU (choose others with --gpus, or --cpu)`);
   return gpus;
-}
-
-function parseGpus(s: string): number[] {
-  const list = s.split(",").map((x) => x.trim());
-  if (list.length === 0 || !list.every((x) => /^\d+$/.test(x)))
-    throw new UserError(`invalid --gpus "${s}"`, "give GPU indices, e.g. --gpus 0,1");
-  return list.map(Number);
-}
-
-function parsePositiveInt(s: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`expected a positive integer, got "${s}"`);
-  return n;
-}
-
-function parseNonNegativeInt(s: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`expected a non-negative integer, got "${s}"`);
-  return n;
-}
-
-function parsePositive(s: string): number {
-  const n = Number(s);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`expected a positive number, got "${s}"`);
-  return n;
 }

@@ -1,0 +1,48 @@
+import { UserError } from "../util/errors.js";
+
+/**
+ * One set of parsers for option values, for every command: each is made for its flag, so that a bad
+ * value's message names the flag (`--max-parallel -3: expected a whole number >= 1`) and exits 2.
+ */
+
+/** A whole number in [min, max], written in digits. */
+export function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\s*\d+\s*$/.test(text) || n < min || n > max)
+      throw new UserError(
+        `${flag} ${text}: expected a whole number >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ""}`,
+      );
+    return n;
+  };
+}
+
+/** A number > 0. */
+export function positiveNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0)
+      throw new UserError(`${flag} ${text}: expected a number > 0`);
+    return n;
+  };
+}
+
+/** A number in [0, 1). */
+export function fraction(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n >= 1)
+      throw new UserError(`${flag} ${text}: expected a number in [0, 1)`);
+    return n;
+  };
+}
+
+/** Comma-separated indices: `0,1,3`. */
+export function indexList(flag: string) {
+  return (text: string): number[] => {
+    const list = text.split(",").map((x) => x.trim());
+    if (!list.every((x) => /^\d+$/.test(x)))
+      throw new UserError(`${flag} ${text}: expected indices separated by commas, e.g. ${flag} 0,1`);
+    return list.map(Number);
+  };
+}
