@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
-        default=os.environ.get("QUICKLEARN_DEVICE", "auto"),
-        help="device for a spec that says auto",
+        help="device for a spec that says auto (default: $QUICKLEARN_DEVICE, else auto)",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import EngineError
     from .models import ModelCache
     from .run import execute
-    from .spec import parse_spec
+    from .spec import default_device, parse_spec, with_default_device
 
     threads = os.environ.get("QUICKLEARN_TORCH_THREADS")
     if threads:
@@ -93,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 raw = json.load(f)
         except (OSError, json.JSONDecodeError) as e:
             raise EngineError("bad_spec", f"{args.spec}: cannot read the run spec: {e}") from None
-        if isinstance(raw, dict) and raw.get("device", "auto") == "auto" and args.device != "auto":
-            raw = {**raw, "device": args.device}
-        spec = parse_spec(raw)
+        spec = parse_spec(with_default_device(raw, args.device or default_device()))
         run_id = spec.run_id
         par = distributed.init(spec.device, spec.train.parallel if spec.train else "ddp")
         cache = ModelCache(keep_pristine=False)  # one run per process: nothing to restore

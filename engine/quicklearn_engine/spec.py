@@ -4,6 +4,7 @@ Both sides validate: TypeScript before sending, Python again so that the engine 
 Defaults are the thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, effective batch 12, bf16 on GPU.
 """
 
+import os
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -72,6 +73,20 @@ class RunSpec(_Strict):
     eval: EvalSpec | None = None
     output_dir: Annotated[str, Field(min_length=1)]
     save_model: bool = False
+
+
+def default_device() -> str:
+    """The device for a spec that says "auto", chosen by whoever started this process (the TypeScript driver
+    sets QUICKLEARN_DEVICE for its worker; launch.py's --device wins over it)."""
+    return os.environ.get("QUICKLEARN_DEVICE", "auto")
+
+
+def with_default_device(raw: object, default: str) -> object:
+    """A decoded run spec whose device is "auto" (or unset) gets `default`: the one place both entry
+    points (worker.py, launch.py) decide a run's device. Anything else is left for parse_spec to judge."""
+    if isinstance(raw, dict) and raw.get("device", "auto") == "auto" and default != "auto":
+        return {**raw, "device": default}
+    return raw
 
 
 def parse_spec(value: object) -> RunSpec:

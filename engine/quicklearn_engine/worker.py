@@ -48,7 +48,7 @@ def main() -> int:
     from .errors import EngineError
     from .models import ModelCache
     from .run import execute, library_versions
-    from .spec import parse_spec
+    from .spec import default_device, parse_spec, with_default_device
 
     threads = os.environ.get("QUICKLEARN_TORCH_THREADS")
     if threads:
@@ -66,7 +66,7 @@ def main() -> int:
             "cuda_devices": torch.cuda.device_count(),
         }
     )
-    default_device = os.environ.get("QUICKLEARN_DEVICE", "auto")
+    device_default = default_device()
 
     for line in sys.stdin:
         if not line.strip():
@@ -86,7 +86,7 @@ def main() -> int:
                 emit({"type": "bye", "id": req_id})
                 return 0
             if kind == "load_model":
-                device = resolve_device(req.get("device") or default_device)
+                device = resolve_device(req.get("device") or device_default)
                 loaded, timing = cache.get(req.get("model") or "", req.get("init_from"), device)
                 emit(
                     {
@@ -98,10 +98,7 @@ def main() -> int:
                     }
                 )
             elif kind in ("run", "train", "generate"):
-                raw = req.get("spec")
-                if isinstance(raw, dict) and raw.get("device", "auto") == "auto" and default_device != "auto":
-                    raw = {**raw, "device": default_device}
-                spec = parse_spec(raw)
+                spec = parse_spec(with_default_device(req.get("spec"), device_default))
                 run_id = spec.run_id
                 phases = {"run": ("train", "eval"), "train": ("train",), "generate": ("eval",)}[kind]
 
