@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { createInterface } from "node:readline";
-import { engineDir } from "../util/paths.js";
+import { join } from "node:path";
 import { EngineError } from "./errors.js";
-import { parseEventLine, type EngineEvent, type RunResult } from "./events.js";
+import type { EngineEvent, RunResult } from "./events.js";
 import { RunSpec, type RunSpecInput } from "./spec.js";
-import { enginePython, formatSpecIssues } from "./worker.js";
+import { enginePython, spawnEngine } from "./process.js";
+import { formatSpecIssues } from "./worker.js";
 
 export interface DistributedRunOptions {
   /** Processes on this machine: one per GPU (NCCL), or CPU processes (gloo) for a spec on the CPU. */
@@ -42,7 +40,6 @@ export interface MultiNode {
   wrap: (torchrun: string[]) => string[];
 }
 
-const STDERR_TAIL_LINES = 40;
 const KILL_GRACE_MS = 15_000;
 
 /**
@@ -102,30 +99,18 @@ export async function runDistributed(spec: RunSpecInput, opts: DistributedRunOpt
 }
 
 function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptions): Promise<RunResult> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
-    PYTHONUNBUFFERED: "1",
-    ...opts.env,
-  };
-  const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const stderrTail: string[] = [];
   let last: EngineEvent | null = null;
   let rankError: RankError | null = null;
   let stoppedBy: "timeout" | "interrupted" | null = null;
   let killTimer: NodeJS.Timeout | undefined;
-
-  createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-    rankError ??= parseRankError(line);
-    if (process.env.QUICKLEARN_ENGINE_VERBOSE) process.stderr.write(`[engine] ${line}\n`);
-  });
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => {
-    const event = parseEventLine(line);
-    if (!event) return;
-    if (event.type === "done" || event.type === "error") last = event;
-    opts.onEvent?.(event);
+  const { child, stderrSummary } = spawnEngine(python, args, {
+    env: opts.env,
+    stdin: "ignore",
+    onEvent: (event) => {
+      if (event.type === "done" || event.type === "error") last = event;
+      opts.onEvent?.(event);
+    },
+    onStderr: (line) => (rankError ??= parseRankError(line)),
   });
 
   // torchrun passes SIGTERM on to every rank; each stops cleanly and rank 0 reports "interrupted".
@@ -159,12 +144,11 @@ function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptio
       } else if (other && stoppedBy === null) {
         reject(new EngineError(other.code, `rank ${other.rank}: ${other.message}`));
       } else {
-        const tail = stderrTail.filter((l) => l.trim()).slice(-8);
         reject(
           new EngineError(
             stoppedBy === "interrupted" ? "interrupted" : "worker_exited",
             `torchrun exited (${signal ? `signal ${signal}` : `code ${code}`}) before the run finished` +
-              (tail.length ? `; last stderr lines:\n  ${tail.join("\n  ")}` : ""),
+              stderrSummary(),
           ),
         );
       }

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
-import { delimiter } from "node:path";
-import { createInterface } from "node:readline";
+import type { ChildProcess, ChildProcessWithoutNullStreams } from "node:child_process";
 import { z } from "zod";
-import { engineDir, venvPython } from "../util/paths.js";
 import { EngineError } from "./errors.js";
-import { parseEventLine, type EngineEvent, type RunResult } from "./events.js";
+import type { EngineEvent, RunResult } from "./events.js";
+import { enginePython, spawnEngine, type EngineProcess } from "./process.js";
+
 import { RunSpec, type RunSpecInput } from "./spec.js";
 
 export interface EngineWorkerOptions {
@@ -35,7 +33,6 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-const STDERR_TAIL_LINES = 40;
 const KILL_GRACE_MS = 15_000;
 
 /**
@@ -43,7 +40,6 @@ const KILL_GRACE_MS = 15_000;
  * time (calls queue): the base model stays loaded and is restored in memory between runs.
  */
 export class EngineWorker {
-  private readonly stderrTail: string[] = [];
   private pending: Pending | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
@@ -52,10 +48,17 @@ export class EngineWorker {
   /** The worker's "ready" event: library versions, CUDA availability. */
   ready!: Extract<EngineEvent, { type: "ready" }>;
 
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly stderrSummary: () => string;
+
   private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
+    proc: EngineProcess<ChildProcess>,
     private readonly onEvent?: (e: EngineEvent) => void,
   ) {
+    // spawnEngine gave the worker a stdin pipe.
+    this.child = proc.child as ChildProcessWithoutNullStreams;
+    this.stderrSummary = proc.stderrSummary;
+    const child = this.child;
     this.exitPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
         this.exited = { code, signal };
@@ -70,26 +73,20 @@ export class EngineWorker {
         resolve();
       });
     });
-    createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      if (process.env.QUICKLEARN_ENGINE_VERBOSE) process.stderr.write(`[engine] ${line}\n`);
-    });
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => this.onLine(line));
   }
 
   /** Spawn the worker in the project's venv and wait until it has imported torch and said "ready". */
   static async start(opts: EngineWorkerOptions = {}): Promise<EngineWorker> {
     const python = enginePython(opts.python);
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
-      PYTHONUNBUFFERED: "1",
-      QUICKLEARN_DEVICE: opts.device ?? "auto",
-      ...opts.env,
-    };
-    const child = spawn(python, ["-m", "quicklearn_engine.worker"], { env, stdio: ["pipe", "pipe", "pipe"] });
-    const worker = new EngineWorker(child, opts.onEvent);
+    // Events can only arrive once the worker object exists (after this synchronous block).
+    const to: { worker?: EngineWorker } = {};
+    const proc = spawnEngine(python, ["-m", "quicklearn_engine.worker"], {
+      env: { QUICKLEARN_DEVICE: opts.device ?? "auto", ...opts.env },
+      stdin: "pipe",
+      onEvent: (e) => to.worker?.onEngineEvent(e),
+    });
+    const child = proc.child;
+    const worker = (to.worker = new EngineWorker(proc, opts.onEvent));
     const spawnError = new Promise<never>((_, reject) =>
       child.once("error", (e) => reject(new EngineError("worker_start_failed", `cannot start ${python}: ${e.message}`))),
     );
@@ -224,9 +221,7 @@ export class EngineWorker {
     });
   }
 
-  private onLine(line: string): void {
-    const event = parseEventLine(line);
-    if (!event) return;
+  private onEngineEvent(event: EngineEvent): void {
     this.onEvent?.(event);
     const p = this.pending;
     if (!p) return;
@@ -236,10 +231,6 @@ export class EngineWorker {
     if (terminal && (event as { id?: unknown }).id === p.id) p.resolve(event as Terminal);
   }
 
-  private stderrSummary(): string {
-    const tail = this.stderrTail.filter((l) => l.trim()).slice(-8);
-    return tail.length ? `; last stderr lines:\n  ${tail.join("\n  ")}` : "";
-  }
 }
 
 function toEngineError(e: { code: string; message: string; traceback?: string }, timedOut: boolean, timeoutMs?: number) {
@@ -248,18 +239,6 @@ function toEngineError(e: { code: string; message: string; traceback?: string },
 }
 
 /** One line naming each bad field, e.g. "invalid run spec: train.learning_rate: Too small: expected number to be >0". */
-/** The Python that runs the engine (the project's venv unless given); a clear error when it is missing. */
-export function enginePython(python: string = venvPython()): string {
-  if (!existsSync(python)) {
-    throw new EngineError(
-      "python_not_found",
-      `the engine's Python environment is missing (${python})`,
-      "run `bash scripts/setup.sh` to create .venv, or set QUICKLEARN_PYTHON to a Python with engine/requirements.txt",
-    );
-  }
-  return python;
-}
-
 export function formatSpecIssues(error: z.ZodError): string {
   const parts = error.issues.map((i) => {
     const where = i.path.length ? i.path.join(".") : "(spec)";
