@@ -18,10 +18,6 @@ import sys
 import traceback
 
 
-def _raise_interrupt(_signum, _frame):
-    raise KeyboardInterrupt
-
-
 def _die_with_torchrun() -> None:
     """torchrun starts each rank in a session of its own, so killing torchrun (SIGKILL after a timeout, an
     OOM kill) does not reach the ranks: they would run on, orphaned, and keep writing into the run folder.
@@ -48,20 +44,17 @@ def main(argv: list[str] | None = None) -> int:
         help="device for a spec that says auto (default: $QUICKLEARN_DEVICE, else auto)",
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from .process import emitter, setup_torch, start_process
+
     rank = int(os.environ.get("RANK", "0"))
     # stdout carries only rank 0's protocol lines; stray prints of any rank go to stderr.
-    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8") if rank == 0 else None
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+    proto = start_process(protocol=rank == 0)
+    write = emitter(proto, ("run_id",)) if proto is not None else None
     run_id = None
 
     def emit(event: dict) -> None:
-        event = {k: v for k, v in event.items() if not (k == "run_id" and v is None)}
-        if proto is not None:
-            proto.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
-            proto.flush()
+        if write is not None:
+            write(event)
         elif event.get("type") == "warning":
             print(f"[rank {rank}] warning: {event.get('message')}", file=sys.stderr)
         elif event.get("type") == "error":
@@ -69,10 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             body = {"code": event.get("code"), "message": event.get("message")}
             print(f"[rank {rank}] error {json.dumps(body)}", file=sys.stderr, flush=True)
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     _die_with_torchrun()
     import torch
-    import transformers
 
     from . import distributed
     from .errors import EngineError
@@ -80,11 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from .run import execute
     from .spec import default_device, parse_spec, with_default_device
 
-    threads = os.environ.get("QUICKLEARN_TORCH_THREADS")
-    if threads:
-        torch.set_num_threads(int(threads))
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+    setup_torch()
     par = None
     try:
         try:

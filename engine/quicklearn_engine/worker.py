@@ -15,34 +15,13 @@ import sys
 import traceback
 
 
-def _protocol_stream():
-    """Keep the real stdout for protocol lines and point fd 1 at stderr, so stray prints cannot corrupt it."""
-    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return proto
-
-
-def _raise_interrupt(_signum, _frame):
-    raise KeyboardInterrupt
-
-
 def main() -> int:
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    proto = _protocol_stream()
+    from .process import emitter, setup_torch, start_process
 
-    def emit(event: dict) -> None:
-        # Absent rather than null: a request without an id, an error outside a run.
-        event = {k: v for k, v in event.items() if not (k in ("id", "run_id") and v is None)}
-        proto.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
-        proto.flush()
-
-    # SIGTERM stops a run the same way Ctrl-C does: cleanly, temp files removed, an "interrupted" error.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Absent rather than null: a request without an id, an error outside a run.
+    emit = emitter(start_process(), ("id", "run_id"))
 
     import torch
-    import transformers
 
     from .device import resolve_device
     from .errors import EngineError
@@ -50,12 +29,7 @@ def main() -> int:
     from .run import execute, library_versions
     from .spec import default_device, parse_spec, with_default_device
 
-    threads = os.environ.get("QUICKLEARN_TORCH_THREADS")
-    if threads:
-        # Tiny models on a shared CPU run far faster single-threaded (no OpenMP spin contention).
-        torch.set_num_threads(int(threads))
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+    setup_torch()
     cache = ModelCache()
     emit(
         {
