@@ -78,20 +78,11 @@ export function planFile(plan: Plan): PlanFile {
   };
 }
 
+/** A planned run's public record: its fields of RunRecord (zod's object drops the planner's own). */
 export function runRecord(r: PlannedRun): RunRecord {
-  return {
-    id: r.id,
-    arm: r.arm,
-    setting: r.setting,
-    task: r.task,
-    budget: r.budget,
-    model: r.model,
-    encoding: r.encoding,
-    depends_on: r.depends_on,
-    seed: r.seed,
-  };
+  return RunRecord.parse(r);
 }
 
 export function runFile(r: PlannedRun): RunFile {
-  return { ...runRecord(r), variant: r.variant, eval_tasks: r.eval_tasks };
+  return RunFile.parse(r);
 }
