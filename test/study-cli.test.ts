@@ -160,6 +160,20 @@ describe("study commands", () => {
     expect((await runCli(["status", join(d, "nope")])).code).toBe(2);
   });
 
+  it("a refused run or init leaves nothing behind and says why (issue 18)", async () => {
+    const d = await tmp();
+    const r = await runCli(["run", "--preset", "demo", "--out", join(d, "s"), "--superni", join(d, "nope")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope: the SuperNI checkout not found/);
+    expect(existsSync(join(d, "s"))).toBe(false);
+    const init = await runCli(["init", join(d, "no", "such", "s.yaml")]);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/s\.yaml: its folder does not exist/);
+    const dir = await runCli(["init", d]);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toMatch(/is a folder|already exists/);
+  });
+
   it("run refuses without a SuperNI checkout, before writing anything", async () => {
     const d = await tmp();
     const r = await runCli(["run", "--preset", "thesis", "--out", join(d, "s")]);

@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { superniDir } from "../study/context.js";
 import type { LoadedStudy } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
@@ -40,7 +41,22 @@ export async function runStudy(study: LoadedStudy, opts: RunStudyOptions): Promi
       "pass --superni DIR (a folder with tasks/ and splits/default/), or set superni: in the spec",
     );
   const store = new StudyStore(opts.out);
+  const created = !existsSync(store.dir);
   await mkdir(store.dir, { recursive: true });
+  try {
+    return await runLocked(store, study, opts);
+  } catch (e) {
+    // Refused before anything was planned (bad checkout, missing model): leave no empty study behind.
+    if (created && !existsSync(store.planPath)) await rm(store.dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function runLocked(
+  store: StudyStore,
+  study: LoadedStudy,
+  opts: RunStudyOptions,
+): Promise<RunStudyResult> {
   const acquired = await FileLock.acquire(store.lockPath, {
     purpose: "quicklearn run",
     onLost: () => opts.executor.stop(false),

@@ -57,9 +57,13 @@ export function registerStudyCommands(program: Command): void {
       try {
         await writeFile(file, presetText(opts.preset), { flag: opts.force ? "w" : "wx" });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST")
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST")
           throw new UserError(`${file} already exists`, "pass --force to overwrite it, or name another file");
-        throw e;
+        if (code === "ENOENT") throw new UserError(`${file}: its folder does not exist`, "create it first");
+        if (code === "EISDIR")
+          throw new UserError(`${file} is a folder`, "give a file name, e.g. study.yaml");
+        throw new UserError(`${file}: cannot write it (${code ?? String(e)})`);
       }
       info(`wrote ${file} (preset ${opts.preset}); check it with: quicklearn plan ${file}`);
     });
