@@ -80,5 +80,14 @@ describe("quicklearn report", () => {
     const r = await runCli(["report", study, "--resamples", "0"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--resamples 0: expected a whole number >= 1");
+    const huge = await runCli(["report", study, "--resamples", "99999999999999"]);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain("--resamples 99999999999999: expected a whole number >= 1 and <= 1000000");
+  });
+
+  it("refuses --out naming a folder (issue 18)", async () => {
+    const r = await runCli(["report", study, "--out", study]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/study is a folder/);
   });
 });

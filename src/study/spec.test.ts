@@ -52,6 +52,29 @@ describe("study spec", () => {
     }
   });
 
+  it("says what a wrong value is, refuses path-like names and alias bombs (issue 18)", () => {
+    const arm = "arms:\n  - name: x\n    model: org/m\n    encoding: plain\n    settings: [eval]\n";
+    expect(errorOf(`name: t\nhyperparameters: {epochs: two}\n${arm}`)).toMatch(
+      /s\.yaml:2: hyperparameters\.epochs: expected a number, got the string "two"/,
+    );
+    expect(errorOf(`name: t\nhyperparameters: {learning_rate: "3e-3"}\n${arm}`)).toMatch(
+      /learning_rate: expected a number, got the string "3e-3"/,
+    );
+    expect(errorOf(`name: ".."\n${arm}`)).toMatch(/name: expected a name that starts with a letter or digit/);
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const [k, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+    ])
+      laughs.push(`${k}: &${k} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    expect(errorOf(`${laughs.join("\n")}\nname: t\n${arm}`)).toMatch(
+      /^s\.yaml: invalid YAML: Excessive alias count/,
+    );
+  });
+
   it("refuses a task listed twice, naming both positions", () => {
     const text = `name: t\ntasks: [a, b, a]\narms:\n  - name: x\n    model: org/m\n    encoding: plain\n    settings: [eval]\n`;
     expect(errorOf(text)).toMatch(/^s\.yaml:2: tasks\[2\]: "a" is listed twice \(positions 0 and 2\)/);

@@ -28,9 +28,10 @@ export type Setting = (typeof SETTINGS)[number];
 export const ROLES = ["instruction-tuned", "baseline", "supervised", "zero-shot", "prefinetune"] as const;
 export type Role = (typeof ROLES)[number];
 
-const Name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a name of letters, digits, '_', '.', '-'" });
+const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+  // Names become parts of run ids and folder names: "..", ".x" or "a/b" would be paths.
+  message: "expected a name that starts with a letter or digit and has only letters, digits, '_', '.', '-'",
+});
 
 /**
  * A study knob is an engine spec field (src/engine/spec.ts, the one declaration of every setting) without its
@@ -229,7 +230,17 @@ export function parseStudyYaml(text: string, file: string): StudySpec {
     throw new UserError(`${where}: invalid YAML: ${yamlError.message.split("\n")[0]}`);
   }
   budgetsAsWritten(doc);
-  const parsed = StudySpec.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    // yaml refuses aliases that expand past its limit (a "billion laughs" document).
+    throw new UserError(
+      `${file}: invalid YAML: ${(e as Error).message}`,
+      "write the spec without nested aliases",
+    );
+  }
+  const parsed = StudySpec.safeParse(value ?? {}, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
   const described = issues.slice(0, 3).map((issue) => {
@@ -257,7 +268,7 @@ function budgetsAsWritten(doc: Document): void {
 
 /** Validate a spec given as a value (presets, tests); errors name the source and the field. */
 export function validateStudy(value: unknown, source: string): StudySpec {
-  const parsed = StudySpec.safeParse(value);
+  const parsed = StudySpec.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   throw new UserError(`${source}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
@@ -274,8 +285,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys")
     return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
-  if (issue.code === "invalid_type" && issue.input === undefined)
-    return `required (expected ${issue.expected})`;
+  if (issue.code === "invalid_type")
+    return issue.input === undefined
+      ? `required (expected ${issue.expected})`
+      : `expected a ${issue.expected}, got ${typeof issue.input === "string" ? `the string ${JSON.stringify(issue.input)}` : JSON.stringify(issue.input)}`;
   return issue.message.replace(/^Invalid input: /, "");
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "./errors.js";
 
@@ -11,6 +11,8 @@ function tempPathFor(path: string): string {
 
 /** Write a whole file atomically: readers see the old content or the new one, never a torn file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  if ((await stat(path).catch(() => null))?.isDirectory())
+    throw new UserError(`${path} is a folder`, "give a file name to write to");
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   try {
