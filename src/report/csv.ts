@@ -1,21 +1,8 @@
 import { join } from "node:path";
 import type { Analysis } from "../analysis/index.js";
+import { toCsv } from "../util/csv.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { matchingSentence } from "./sentences.js";
-
-type Cell = string | number | null | undefined;
-
-/** One CSV field (RFC 4180). Text that a spreadsheet would run as a formula gets a leading apostrophe. */
-export function csvField(v: Cell): string {
-  if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) return "";
-  if (typeof v === "number") return String(Math.round(v * 1e6) / 1e6);
-  const text = /^[=+@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(header: string[], rows: Cell[][]): string {
-  return [header, ...rows].map((r) => r.map((c) => csvField(c)).join(",")).join("\n") + "\n";
-}
 
 /** The report's tables as CSV files (long format, one row per figure), for papers and spreadsheets. */
 export function csvTables(a: Analysis): Record<string, string> {

@@ -1,6 +1,6 @@
 export { renderHtml } from "./html.js";
 export { renderMarkdown } from "./markdown.js";
-export { csvTables, writeCsvTables, toCsv, csvField } from "./csv.js";
+export { csvTables, writeCsvTables } from "./csv.js";
 export { renderCharts, renderSvg, curveSpec, groupSpec, type Chart } from "./charts.js";
 export { reportJson } from "./json.js";
 export { escapeHtml, escapeMarkdown } from "./format.js";

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { toCsv } from "../util/csv.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
 import type { StudyStore } from "./store/index.js";
 
@@ -79,17 +80,12 @@ export async function collectResults(store: StudyStore): Promise<Results> {
 export async function writeResults(store: StudyStore): Promise<Results> {
   const results = await collectResults(store);
   await writeJsonAtomic(join(store.dir, "results.json"), results);
-  await writeFileAtomic(join(store.dir, "results.csv"), toCsv(results.rows));
+  await writeFileAtomic(
+    join(store.dir, "results.csv"),
+    toCsv(
+      COLUMNS,
+      results.rows.map((r) => COLUMNS.map((c) => r[c])),
+    ),
+  );
   return results;
-}
-
-function toCsv(rows: ResultRow[]): string {
-  const lines = [COLUMNS.join(",")];
-  for (const r of rows) lines.push(COLUMNS.map((c) => csvCell(r[c])).join(","));
-  return lines.join("\n") + "\n";
-}
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
