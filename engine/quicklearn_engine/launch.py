@@ -13,24 +13,17 @@ docs/engine.md, "Multi-GPU", has the srun + torchrun command for several nodes.
 import argparse
 import json
 import os
-import signal
 import sys
 import traceback
 
 
 def _die_with_torchrun() -> None:
     """torchrun starts each rank in a session of its own, so killing torchrun (SIGKILL after a timeout, an
-    OOM kill) does not reach the ranks: they would run on, orphaned, and keep writing into the run folder.
-    Ask Linux to kill this rank when its parent goes (prctl PR_SET_PDEATHSIG); no library exposes it."""
-    if sys.platform != "linux" or "TORCHELASTIC_RUN_ID" not in os.environ:
-        return
-    import ctypes
+    OOM kill) does not reach the ranks: they die with it instead (process.die_with_parent)."""
+    if "TORCHELASTIC_RUN_ID" in os.environ:
+        from .process import die_with_parent
 
-    parent = os.getppid()
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:  # torchrun died before the request took effect
-        os._exit(1)
+        die_with_parent()
 
 
 def main(argv: list[str] | None = None) -> int:

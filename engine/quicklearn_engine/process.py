@@ -9,6 +9,21 @@ import sys
 from collections.abc import Callable
 
 
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent goes (prctl PR_SET_PDEATHSIG; no library exposes it).
+    The driver (Node, or torchrun for a rank) may be SIGKILLed or OOM-killed: an engine left running would
+    go on writing into the run folder while a resumed study runs the same run again."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def start_process(protocol: bool = True):
     """Set the process up and return the stream for protocol lines (None for a process that prints none,
     e.g. a torchrun rank other than 0). Stray prints of any library go to stderr, never into the protocol."""

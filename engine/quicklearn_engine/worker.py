@@ -16,10 +16,11 @@ import traceback
 
 
 def main() -> int:
-    from .process import emitter, setup_torch, start_process
+    from .process import die_with_parent, emitter, setup_torch, start_process
 
     # Absent rather than null: a request without an id, an error outside a run.
     emit = emitter(start_process(), ("id", "run_id"))
+    die_with_parent()
 
     import torch
 

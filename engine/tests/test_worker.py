@@ -3,11 +3,14 @@
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import TEST_DEVICE, base_spec, toy_rows, write_jsonl
+from conftest import ENGINE_DIR, TEST_DEVICE, base_spec, toy_rows, write_jsonl
 from quicklearn_engine.errors import EngineError
 from quicklearn_engine.models import ModelCache
 from quicklearn_engine.run import execute
@@ -213,3 +216,53 @@ def test_bad_specs_name_the_field():
         with pytest.raises(EngineError) as e:
             parse_spec(spec)
         assert e.value.code == "bad_spec" and where in e.value.message, e.value.message
+
+
+def test_worker_dies_with_its_parent(tiny_t5, toy_dir, tmp_path):
+    """A SIGKILLed driver (Node, here a stand-in Python parent) takes its engine worker with it even in the
+    middle of a run, so no orphan goes on writing into a run folder that a resumed study runs again (an
+    idle worker would notice its closed stdin anyway; a busy one does not read it)."""
+    data = str(toy_dir / "train.jsonl")
+    spec = base_spec(tiny_t5, tmp_path / "out", data, None, train={"epochs": 500, "checkpoints": False})
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"type": "run", "id": 1, "spec": spec}))
+    parent_code = (
+        "import subprocess, sys, time\n"
+        "w = subprocess.Popen([sys.executable, '-m', 'quicklearn_engine.worker'], stdin=subprocess.PIPE,\n"
+        "                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)\n"
+        "print(w.pid, flush=True)\n"
+        "w.stdin.write(open(sys.argv[1]).read() + '\\n'); w.stdin.flush()\n"
+        "for line in w.stdout:\n"
+        "    if '\"progress\"' in line:\n"
+        "        print('training', flush=True)\n"
+        "        break\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code, str(request)],
+        cwd=ENGINE_DIR,
+        env={**os.environ, "PYTHONPATH": str(ENGINE_DIR)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        worker_pid = int(parent.stdout.readline())
+        assert parent.stdout.readline().strip() == "training"
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(worker_pid):
+            time.sleep(0.1)
+        assert not _alive(worker_pid), "the engine worker outlived its killed parent"
+    finally:
+        parent.kill()
+        if _alive(worker_pid):
+            os.kill(worker_pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"  # a zombie is dead, only not yet reaped by init
+    except FileNotFoundError:
+        return False
