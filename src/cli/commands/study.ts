@@ -107,25 +107,16 @@ export function registerStudyCommands(program: Command): void {
     .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
     .requiredOption("--out <dir>", "the study directory (created; reused to resume)")
     .option("--superni <dir>", "SuperNI checkout (else the spec's superni: field)")
-    .option("--cpu", "run on CPU")
+    .addOption(shared.cpu())
     .option(
       "--gpus <list>",
       "GPU indices, one worker per GPU (e.g. 0,1; default: every GPU found)",
       indexList("--gpus"),
     )
     .option("--max-parallel <n>", "number of engine workers", wholeNumber("--max-parallel", 1))
-    .option(
-      "--retries <n>",
-      "retries of a failed run before it is marked failed",
-      wholeNumber("--retries", 0),
-      1,
-    )
-    .option(
-      "--mtl-processes <n>",
-      "train mtl and prefinetune runs with N data-parallel processes (torchrun): N GPUs each with --gpus",
-      wholeNumber("--mtl-processes", 1),
-    )
-    .addOption(mtlParallelOption())
+    .addOption(shared.retries())
+    .addOption(shared.mtlProcesses())
+    .addOption(shared.mtlParallel())
     .action(async (file, opts) => {
       if (opts.cpu && opts.gpus) throw new UserError("--cpu and --gpus exclude each other");
       const mtl = mtlOptionsFrom(opts);
@@ -194,15 +185,11 @@ export function registerStudyCommands(program: Command): void {
     .requiredOption("--study <dir>", "the study directory (made by quicklearn run or run --executor slurm)")
     .option("--runs <ids>", "comma-separated run ids", (s) => s.split(",").filter(Boolean))
     .option("--shard <i/n>", "the i-th of n shares of the runs (0-based), e.g. $SLURM_ARRAY_TASK_ID/8")
-    .option("--cpu", "run on CPU")
+    .addOption(shared.cpu())
     .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", wholeNumber("--gpu", 0))
-    .option("--retries <n>", "retries of a failed run", wholeNumber("--retries", 0), 1)
-    .option(
-      "--mtl-processes <n>",
-      "train mtl and prefinetune runs with N data-parallel processes (torchrun; every GPU of the job)",
-      wholeNumber("--mtl-processes", 1),
-    )
-    .addOption(mtlParallelOption())
+    .addOption(shared.retries())
+    .addOption(shared.mtlProcesses())
+    .addOption(shared.mtlParallel())
     .option(
       "--mtl-nodes <m>",
       "mtl runs on M nodes: one torchrun per node through srun (inside the mtl array's SLURM job)",
@@ -305,12 +292,25 @@ export async function withInterrupts<T>(executor: Executor, body: () => Promise<
   }
 }
 
-function mtlParallelOption() {
-  return new Option(
-    "--mtl-parallel <kind>",
-    "how the --mtl-processes share a run: ddp (a full copy each) or fsdp (weights and optimizer state sharded)",
-  ).choices(["ddp", "fsdp"] as const);
-}
+/** The flags `run` and `worker` share, declared once (each call makes a fresh Option for its command). */
+const shared = {
+  cpu: () => new Option("--cpu", "run on CPU"),
+  retries: () =>
+    new Option("--retries <n>", "retries of a failed run before it is marked failed")
+      .argParser(wholeNumber("--retries", 0))
+      .default(1),
+  mtlProcesses: () =>
+    new Option(
+      "--mtl-processes <n>",
+      "train mtl and prefinetune runs with N data-parallel processes (torchrun) on N GPUs: from --gpus " +
+        "with run, the job's own with worker",
+    ).argParser(wholeNumber("--mtl-processes", 1)),
+  mtlParallel: () =>
+    new Option(
+      "--mtl-parallel <kind>",
+      "how the --mtl-processes share a run: ddp (a full copy each) or fsdp (weights and optimizer state sharded)",
+    ).choices(["ddp", "fsdp"] as const),
+};
 
 /** Without --gpus or --cpu, several GPUs on this machine get one worker each (one GPU: the engine's choice). */
 function gpusFound(): number[] | undefined {
