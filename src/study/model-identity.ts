@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { homedir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { UserError } from "../util/errors.js";
-import { writeJsonAtomic } from "../util/fs.js";
-import { sha256, sha256File } from "../util/hash.js";
+import { FileDigestCache } from "../util/digest-cache.js";
+import { sha256 } from "../util/hash.js";
 
 /**
  * What names a base model in a run's identity: what determines its results, not where it lies. A local
@@ -27,7 +26,7 @@ export async function modelIdentities(
   models: Iterable<string>,
   absent: "refuse" | "provisional" = "refuse",
 ): Promise<Map<string, string>> {
-  const cache = await FileDigestCache.open();
+  const cache = await FileDigestCache.shared();
   const out = new Map<string, string>();
   for (const model of new Set(models)) {
     if (!isAbsolute(model)) out.set(model, model);
@@ -70,45 +69,4 @@ async function listFiles(root: string, rel: string): Promise<string[]> {
     else out.push(path);
   }
   return out;
-}
-
-/**
- * File digests kept across invocations (a 3B model's weights take ~20 s to hash), keyed by absolute path and
- * valid while size and modification time are unchanged. A cache only: losing it costs time, never results.
- */
-class FileDigestCache {
-  private changed = false;
-
-  private constructor(
-    private readonly path: string,
-    private readonly entries: Record<string, { size: number; mtime_ms: number; sha256: string }>,
-  ) {}
-
-  static async open(): Promise<FileDigestCache> {
-    const dir =
-      process.env.QUICKLEARN_CACHE_DIR ??
-      join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "quicklearn");
-    const path = join(dir, "file-digests.json");
-    try {
-      return new FileDigestCache(path, JSON.parse(await readFile(path, "utf8")));
-    } catch {
-      return new FileDigestCache(path, {});
-    }
-  }
-
-  async digest(file: string): Promise<string> {
-    const st = await stat(file);
-    const hit = this.entries[file];
-    if (hit && hit.size === st.size && hit.mtime_ms === st.mtimeMs) return hit.sha256;
-    const digest = await sha256File(file);
-    this.entries[file] = { size: st.size, mtime_ms: st.mtimeMs, sha256: digest };
-    this.changed = true;
-    return digest;
-  }
-
-  async save(): Promise<void> {
-    if (!this.changed) return;
-    // An unwritable cache folder (read-only home on a cluster node) only costs the next run the hashing.
-    await writeJsonAtomic(this.path, this.entries).catch(() => undefined);
-  }
 }

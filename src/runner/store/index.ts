@@ -8,7 +8,7 @@ import type { ScoreReport } from "../../metrics/index.js";
 import type { Plan, PlannedRun } from "../../study/plan.js";
 import { UserError } from "../../util/errors.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/fs.js";
-import { sha256File } from "../../util/hash.js";
+import { FileDigestCache } from "../../util/digest-cache.js";
 import { isHeld } from "../lock.js";
 import { PlanFile, planFile, RunFile, runFile, RunState, type RunStatus } from "./files.js";
 import { parseInstanceScores, type InstanceScoreLine } from "./instance-scores.js";
@@ -163,20 +163,25 @@ export class StudyStore {
   /** Hash the given files of a run (those absent are left out); `model/` expands to every file under it. */
   async hashOutputs(id: string, names: string[]): Promise<Record<string, string>> {
     const dir = this.runDir(id);
+    const digests = await FileDigestCache.shared();
     const out: Record<string, string> = {};
     for (const name of names) {
-      for (const rel of await expandFiles(dir, name)) out[rel] = await sha256File(join(dir, rel));
+      for (const rel of await expandFiles(dir, name)) out[rel] = await digests.digest(join(dir, rel));
     }
     return out;
   }
 
-  /** Whether every recorded hash still matches its file (a missing or changed file fails). */
+  /**
+   * Whether every recorded hash still matches its file (a missing or changed file fails). Digests come from
+   * the file digest cache while a file is unchanged, so verifying a study of 3B models costs stats, not reads.
+   */
   async verifyHashes(id: string, hashes: Record<string, string> | undefined): Promise<boolean> {
     if (!hashes || Object.keys(hashes).length === 0) return false;
     const dir = this.runDir(id);
+    const digests = await FileDigestCache.shared();
     for (const [rel, hash] of Object.entries(hashes)) {
       try {
-        if ((await sha256File(join(dir, rel))) !== hash) return false;
+        if ((await digests.digest(join(dir, rel))) !== hash) return false;
       } catch {
         return false;
       }
