@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { effectSentence, matchingSentence } from "../report/sentences.js";
 import { writeThesisStudy } from "../../test/fixtures/thesis-study.js";
-import { analyzeStudy, type Analysis } from "./analyze.js";
+import { analyzeStudy } from "./analyze.js";
+import type { Analysis } from "./rows.js";
 import { loadStudy } from "./load.js";
 import { loadThesisResults, PublishedFigures } from "./published.js";
 

@@ -1,122 +1,23 @@
 import { Bootstrap, DEFAULT_BOOTSTRAP, difference, interval, type BootstrapOptions } from "./bootstrap.js";
 import { budgetAxis, type BudgetAxis } from "./budget.js";
 import { effectPairs, matchingPairs, EFFECT_TITLES, type ConditionMeta, type EffectKind } from "./design.js";
-import { REPORT_GROUPS, type ReportGroup } from "./groups.js";
+import { REPORT_GROUPS } from "./groups.js";
 import { matchingBudget } from "./interpolate.js";
 import type { PublishedFigures } from "./published.js";
 import { mean, quantileSorted } from "./stats.js";
 import { buildResultsTable, type Condition, type ResultsTable } from "./table.js";
-import type { ArmRole, StudyResults, Truncation } from "./types.js";
-
-export type Interval = [number, number];
-
-export const AGGREGATION =
-  "ROUGE-L × 100, macro-averaged: the mean over tasks of each task's mean over its test instances (the thesis's aggregation); micro = mean over all instances.";
-
-export interface ConditionRef {
-  arm: string;
-  setting: string;
-  budget: string | null;
-}
-
-export interface OverallRow extends ConditionRef {
-  key: string;
-  label: string;
-  role: ArmRole;
-  rougeL: number;
-  ci: Interval;
-  micro: number;
-  n_tasks: number;
-  n_instances: number;
-  seeds: number;
-  /** The thesis's figure for this condition (thesis preset only). */
-  published: number | null;
-}
-
-export interface GroupRow extends ConditionRef {
-  key: string;
-  group: ReportGroup;
-  rougeL: number;
-  ci: Interval;
-  n_tasks: number;
-  published: number | null;
-}
-
-export interface TaskCell {
-  rougeL: number;
-  ci: Interval;
-  n_instances: number;
-  truncation: Truncation | null;
-}
-
-export interface TaskRow {
-  task: string;
-  category: string;
-  group: ReportGroup;
-  /** By condition key; absent when the condition has not scored the task. */
-  cells: Record<string, TaskCell>;
-}
-
-export interface CurvePoint extends ConditionRef {
-  key: string;
-  label: string;
-  role: ArmRole;
-  /** Training samples per task (the budget's axis position); null for zero-shot. */
-  x: number | null;
-  rougeL: number;
-  ci: Interval;
-}
-
-export interface MatchingRow {
-  arm: string;
-  setting: string;
-  baseline: string;
-  baseline_setting: string;
-  baseline_budget: string;
-  baseline_rougeL: number;
-  /** Interpolated training samples per task at which the curve reaches the baseline; null if not reached. */
-  budget_per_task: number | null;
-  /** budget_per_task / the baseline's budget (its axis position); null if not reached. */
-  share_of_baseline: number | null;
-  /** The curve is already at the baseline at its smallest measured budget (the match may lie lower). */
-  at_first_budget: boolean;
-  /** 95 % bootstrap interval of the share; an end is null where the resamples do not reach the baseline. */
-  share_ci: [number | null, number | null];
-  /** Share of bootstrap resamples in which the curve reaches the baseline within the measured budgets. */
-  reached_in: number;
-  /** The interval supports the match: reached in at least 97.5 % of resamples. */
-  supported: boolean;
-}
-
-export interface EffectRow {
-  effect: EffectKind;
-  title: string;
-  a: ConditionRef & { label: string };
-  b: ConditionRef & { label: string };
-  a_rougeL: number;
-  b_rougeL: number;
-  diff: number;
-  ci: Interval;
-  n_tasks: number;
-  verdict: "higher" | "lower" | "inconclusive";
-}
-
-export interface Analysis {
-  study: { name: string; preset: string | null; runs_done: number; runs_total: number; runs_failed: number };
-  aggregation: string;
-  bootstrap: BootstrapOptions;
-  budget_axis: { all_position: number; all_source: string };
-  conditions: (ConditionRef & { key: string; label: string; role: ArmRole })[];
-  overall: OverallRow[];
-  groups: GroupRow[];
-  tasks: TaskRow[];
-  curve_points: CurvePoint[];
-  matching: MatchingRow[];
-  effects: EffectRow[];
-  /** The thesis's claims recomputed from its published overall figures (thesis preset only). */
-  published_claims: PublishedClaims | null;
-  notes: string[];
-}
+import { publishedClaims } from "./published-claims.js";
+import {
+  AGGREGATION,
+  type Analysis,
+  type EffectRow,
+  type GroupRow,
+  type MatchingRow,
+  type OverallRow,
+  type TaskCell,
+  type TaskRow,
+} from "./rows.js";
+import type { StudyResults } from "./types.js";
 
 export interface AnalysisOptions {
   bootstrap?: BootstrapOptions;
@@ -348,96 +249,4 @@ function effectRow(kind: EffectKind, a: number, b: number, table: ResultsTable, 
     verdict,
   };
   return row;
-}
-
-/** A matching budget computed from the thesis's published figures (no intervals: they have none). */
-export type PublishedMatch = Pick<
-  MatchingRow,
-  | "setting"
-  | "baseline"
-  | "baseline_setting"
-  | "baseline_budget"
-  | "baseline_rougeL"
-  | "budget_per_task"
-  | "share_of_baseline"
-  | "at_first_budget"
-> & { baseline_label: string };
-
-export interface PublishedEffect {
-  effect: EffectKind;
-  a: ConditionRef & { label: string };
-  b: ConditionRef & { label: string };
-  diff: number;
-}
-
-export interface PublishedClaims {
-  matching: PublishedMatch[];
-  effects: PublishedEffect[];
-}
-
-/**
- * The thesis's headline claims recomputed from its own published overall figures, with the same
- * interpolation the study's figures get (point estimates only: the thesis gave no intervals).
- */
-export function publishedClaims(published: PublishedFigures): PublishedClaims {
-  const o = published.thesis.overall;
-  const conds: (ConditionMeta & { label: string; value: number })[] = [];
-  const add = (
-    arm: string,
-    label: string,
-    role: ArmRole,
-    setting: string,
-    budget: string | null,
-    value: number,
-    pre: string | null = null,
-  ) => conds.push({ arm, label, role, setting, budget, value, prefinetune: pre });
-  for (const setting of ["stl", "mtl"] as const) {
-    for (const [budget, value] of Object.entries(o[setting].instruction_tuned))
-      add("inst", "instruction-tuned", "instruction-tuned", setting, budget, value);
-    add(
-      "B1",
-      "baseline 1",
-      "baseline",
-      setting,
-      "200",
-      o[setting].baseline_1_prefinetuned_no_instructions_200,
-      "prefinetune-noinst",
-    );
-    add("B2", "baseline 2", "baseline", setting, "1000", o[setting].baseline_2_base_1000);
-  }
-  add("B3", "baseline 3 (supervised)", "supervised", "stl", "all", o.stl.baseline_3_base_all_supervised_sota);
-  const axis = budgetAxis([], published.meanTrainAll, "the thesis's dataset");
-  const matching = matchingPairs(conds).map((p): PublishedMatch => {
-    const base = conds[p.baseline]!;
-    const m = matchingBudget(
-      p.curve.map((i) => ({ x: axis.position(conds[i]!.budget!), y: conds[i]!.value })),
-      base.value,
-    );
-    return {
-      setting: p.setting,
-      baseline: base.arm,
-      baseline_label: base.label,
-      baseline_setting: base.setting,
-      baseline_budget: base.budget!,
-      baseline_rougeL: base.value,
-      budget_per_task: m.reached ? m.budget : null,
-      share_of_baseline: m.reached ? m.budget / axis.position(base.budget!) : null,
-      at_first_budget: m.reached && m.atFirstBudget,
-    };
-  });
-  const effects = effectPairs(conds).map((e): PublishedEffect => {
-    const ref = (c: (typeof conds)[number]) => ({
-      arm: c.arm,
-      setting: c.setting,
-      budget: c.budget,
-      label: c.label,
-    });
-    return {
-      effect: e.kind,
-      a: ref(conds[e.a]!),
-      b: ref(conds[e.b]!),
-      diff: conds[e.a]!.value - conds[e.b]!.value,
-    };
-  });
-  return { matching, effects };
 }

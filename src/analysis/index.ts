@@ -21,12 +21,11 @@ export { loadThesisResults, PublishedFigures, THESIS_RESULTS_PATH, type ThesisRe
 export { REPORT_GROUPS, reportGroup, type ReportGroup } from "./groups.js";
 export { seededRng, type Rng } from "./random.js";
 export { percentileInterval, quantileSorted, mean } from "./stats.js";
+export { analyzeStudy, type AnalysisOptions } from "./analyze.js";
+export { publishedClaims } from "./published-claims.js";
 export {
-  analyzeStudy,
-  publishedClaims,
   AGGREGATION,
   type Analysis,
-  type AnalysisOptions,
   type ConditionRef,
   type CurvePoint,
   type EffectRow,
@@ -37,7 +36,7 @@ export {
   type PublishedClaims,
   type TaskCell,
   type TaskRow,
-} from "./analyze.js";
+} from "./rows.js";
 export type {
   StudyResults,
   StudyArm,

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { publishedSentences } from "../report/sentences.js";
-import { publishedClaims, type PublishedClaims } from "./analyze.js";
+import { publishedClaims } from "./published-claims.js";
+import type { PublishedClaims } from "./rows.js";
 import { loadThesisResults, PublishedFigures } from "./published.js";
 
 /** The thesis's headline claims, recomputed from its published overall figures with the report's own code. */
