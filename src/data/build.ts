@@ -94,7 +94,7 @@ export async function buildData(opts: BuildOptions): Promise<DataManifest> {
   );
   try {
     const manifest = await buildInto(tmp, plan, opts.onProgress);
-    await writeJsonAtomic(manifestPath(tmp), manifest);
+    await writeManifest(tmp, manifest);
     await replaceDir(tmp, opts.out);
     return manifest;
   } catch (e) {
@@ -338,6 +338,11 @@ function sortedObject<V>(o: Record<string, V>): Record<string, V> {
       .sort()
       .map((k) => [k, o[k]!]),
   );
+}
+
+/** Write a data build's manifest.json (atomically): the one writer of the format, as readManifest is its reader. */
+export async function writeManifest(root: string, manifest: DataManifest): Promise<void> {
+  await writeJsonAtomic(manifestPath(root), manifest);
 }
 
 /**

@@ -21,6 +21,7 @@ export { datasetPath, prefinetunePath, manifestPath, PREFINETUNE_DIR, MANIFEST_F
 export {
   buildData,
   readManifest,
+  writeManifest,
   MANIFEST_FORMAT,
   type BuildOptions,
   type PrefinetuneOptions,
