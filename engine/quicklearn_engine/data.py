@@ -2,9 +2,11 @@
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chat import ChatTemplate
 from .errors import EngineError
 
 REQUIRED_FIELDS = ("id", "task", "source")
@@ -92,18 +94,22 @@ def split_tk_instruct(source: str) -> tuple[str, list[str], str] | None:
     return definition, examples, instance
 
 
-def drop_overflowing_examples(source: str, tokenizer, max_len: int) -> tuple[str, int]:
+def drop_overflowing_examples(
+    source: str, tokenizer, max_len: int, length: Callable[[str], int] | None = None
+) -> tuple[str, int]:
     """SuperNI's collator (Tk-Instruct ni_collator.py): keep positive examples, in order, while the
     source with them fits; stop at the first that overflows. Its fit test joins kept examples with " "
-    (the built source joins with ""); we keep that quirk so the same sources come out."""
+    (the built source joins with ""); we keep that quirk so the same sources come out.
+    `length`: tokens a source takes in the model's input (default: the source tokenized alone)."""
     parts = split_tk_instruct(source)
     if parts is None:
         return source, 0
+    length = length or (lambda text: len(tokenizer(text)["input_ids"]))
     definition, examples, instance = parts
     kept = []
     for ex in examples:
         trial = definition + " ".join(kept) + ex + instance
-        if len(tokenizer(trial)["input_ids"]) <= max_len:
+        if length(trial) <= max_len:
             kept.append(ex)
         else:
             break
@@ -118,17 +124,47 @@ def encode(
     max_target_length: int,
     encoding: str,
     with_targets: bool,
+    chat: ChatTemplate | None = None,
 ) -> tuple[list[Example], Truncation]:
-    """Token ids for each row, truncated to the spec's limits; truncation counted per task."""
+    """Token ids for each row, truncated to the spec's limits; truncation counted per task.
+    With `chat`, sources and targets are the user's and the assistant's turns, limits apply to the rendered
+    prompt and to the answer with its end-of-turn token."""
     counts = Truncation()
     sources = [r["source"] for r in rows]
-    lengths = [len(ids) for ids in tokenizer(sources)["input_ids"]]
     if encoding == "tk-instruct":
+        if chat is None:
+            lengths = [len(ids) for ids in tokenizer(sources)["input_ids"]]
+        else:
+            lengths = [
+                len(ids) for ids in tokenizer(chat.prompts(sources), add_special_tokens=False)["input_ids"]
+            ]
+        length = chat.prompt_length if chat else None
         for i, (src, n) in enumerate(zip(sources, lengths, strict=False)):
             # Dropping can only be needed when the full source is near the limit (the fit test adds spaces).
             if n + 8 > max_source_length:
-                sources[i], dropped = drop_overflowing_examples(src, tokenizer, max_source_length)
+                sources[i], dropped = drop_overflowing_examples(src, tokenizer, max_source_length, length)
                 counts.by_task[rows[i]["task"]]["dropped_examples"] += dropped
+    if chat is not None:
+        targets = [r["target"] for r in rows] if with_targets else None
+        source_ids, target_ids = chat.encode(sources, targets, max_source_length, max_target_length)
+    else:
+        source_ids, target_ids = _plain_ids(
+            rows, sources, tokenizer, is_seq2seq, max_source_length, max_target_length, with_targets
+        )
+    examples = []
+    for i, (row, (src, src_cut), (tgt, tgt_cut)) in enumerate(
+        zip(rows, source_ids, target_ids, strict=False)
+    ):
+        c = counts.by_task[row["task"]]
+        c["rows"] += 1
+        c["truncated_sources"] += src_cut
+        c["truncated_targets"] += tgt_cut
+        examples.append(Example(i, str(row["id"]), row["task"], src, tgt))
+    return examples, counts
+
+
+def _plain_ids(rows, sources, tokenizer, is_seq2seq, max_source_length, max_target_length, with_targets):
+    """(ids, truncated) of the sources and targets as they are (template `none`)."""
     source_ids = _truncated_ids(tokenizer, sources, max_source_length, True)
     if with_targets:
         if is_seq2seq:
@@ -145,16 +181,7 @@ def encode(
             ]
     else:
         target_ids = [([], False)] * len(rows)
-    examples = []
-    for i, (row, (src, src_cut), (tgt, tgt_cut)) in enumerate(
-        zip(rows, source_ids, target_ids, strict=False)
-    ):
-        c = counts.by_task[row["task"]]
-        c["rows"] += 1
-        c["truncated_sources"] += src_cut
-        c["truncated_targets"] += tgt_cut
-        examples.append(Example(i, str(row["id"]), row["task"], src, tgt))
-    return examples, counts
+    return source_ids, target_ids
 
 
 def _truncated_ids(tokenizer, texts: list[str], max_len: int, special: bool) -> list[tuple[list[int], bool]]:

@@ -37,14 +37,15 @@ def generate_batch_ids(
     model: torch.nn.Module,
     batch: list[Example],
     pad_id: int,
-    eos_id: int,
+    eos_id: int | list[int],
     is_seq2seq: bool,
     placement: Placement,
     max_new_tokens: int,
     num_beams: int,
     static_cache: bool = False,
 ) -> list[list[int]]:
-    """Generated token ids per prompt of the batch (the prompt cut off for causal LMs).
+    """Generated token ids per prompt of the batch (the prompt cut off for causal LMs); `eos_id` may list
+    several stop tokens (a chat template's end of turn beside eos).
 
     Hugging Face's generate runs a seq2seq encoder once per batch and reuses its states at every step."""
     inputs = prompt_batch(batch, pad_id, is_seq2seq, placement.device)
@@ -76,8 +77,10 @@ def generate(
     batch_size: int,
     emit: Callable[[dict], None],
     static_cache: bool = False,
+    stop_ids: list[int] | None = None,
 ) -> list[str]:
-    """One prediction per example, in the examples' order."""
+    """One prediction per example, in the examples' order. `stop_ids` (a chat template's end of turn and eos)
+    end an answer: generation stops at them and a prediction is what comes before the first."""
     model.eval()
     predictions: list[str | None] = [None] * len(examples)
     batches = length_batches(examples, batch_size)
@@ -85,9 +88,11 @@ def generate(
     done = 0
     for n, batch in enumerate(batches, 1):
         out = generate_batch_ids(
-            model, batch, tokenizer.pad_token_id, tokenizer.eos_token_id, is_seq2seq, placement,
+            model, batch, tokenizer.pad_token_id, stop_ids or tokenizer.eos_token_id, is_seq2seq, placement,
             max_new_tokens, num_beams, static_cache,
         )  # fmt: skip
+        if stop_ids:
+            out = [_before_stop(ids, stop_ids) for ids in out]
         texts = tokenizer.batch_decode(out, skip_special_tokens=True)
         for ex, text in zip(batch, texts, strict=False):
             predictions[ex.index] = text.strip()
@@ -107,3 +112,9 @@ def generate(
                 }
             )
     return predictions  # type: ignore[return-value]
+
+
+def _before_stop(ids: list[int], stop_ids: list[int]) -> list[int]:
+    # A template token that is not a special one would survive skip_special_tokens: cut at the stop instead.
+    at = [ids.index(s) for s in stop_ids if s in ids]
+    return ids[: min(at)] if at else ids

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
+from .chat import ChatTemplate, chat_template
 from .data import encode, read_rows
 from .device import resolve_placement
 from .distributed import Parallel, Single, reindexed
@@ -74,6 +75,11 @@ def execute(
         compile=spec.compile,
     )
     tokenizer, is_seq2seq = loaded.tokenizer, loaded.is_seq2seq
+    chat = (
+        chat_template(tokenizer, is_seq2seq, spec.init_from or spec.model)
+        if spec.template == "chat"
+        else None
+    )
     timings = {"load_model_s": timing["load_s"], "restore_s": timing["restore_s"]}
     stats: dict = {
         "run_id": spec.run_id,
@@ -85,6 +91,7 @@ def execute(
         "device": str(placement.device),
         "precision": placement.precision,
         "attention": loaded.attention,
+        "template": spec.template,
         "compile": spec.compile,
         "seed": spec.seed,
         "model_reused": timing["reused"],
@@ -97,7 +104,9 @@ def execute(
     try:
         if do_train:
             files = spec.train.files
-            examples, trunc = _read_and_encode(spec, files, tokenizer, is_seq2seq, "train", timings, emit)
+            examples, trunc = _read_and_encode(
+                spec, files, tokenizer, is_seq2seq, chat, "train", timings, emit
+            )
             loaded.dirty = True
             result = train(
                 model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint",
@@ -122,13 +131,15 @@ def execute(
             }
         if do_eval:
             files = spec.eval.files
-            examples, trunc = _read_and_encode(spec, files, tokenizer, is_seq2seq, "eval", timings, emit)
+            examples, trunc = _read_and_encode(
+                spec, files, tokenizer, is_seq2seq, chat, "eval", timings, emit
+            )
             t = time.perf_counter()
             # Each process generates for its share of the rows (every one holds the whole model).
             predictions = par.gather(generate(
                 model, tokenizer, reindexed(par.shard(examples)), is_seq2seq, placement,
                 spec.eval.max_new_tokens, spec.eval.num_beams, spec.eval.batch_size, emit,
-                spec.eval.static_cache,
+                spec.eval.static_cache, chat.stop_ids if chat else None,
             ))  # fmt: skip
             timings["generate_s"] = time.perf_counter() - t
             t = time.perf_counter()
@@ -192,7 +203,9 @@ def _save_model(model, tokenizer, folder: Path, lora: bool) -> None:
         tokenizer.save_pretrained(tmp)
 
 
-def _read_and_encode(spec, files, tokenizer, is_seq2seq: bool, phase: str, timings: dict, emit):
+def _read_and_encode(
+    spec, files, tokenizer, is_seq2seq: bool, chat: ChatTemplate | None, phase: str, timings: dict, emit
+):
     """Read and tokenize a phase's data files (train rows need a target); time it, warn on truncation."""
     t = time.perf_counter()
     training = phase == "train"
@@ -205,6 +218,7 @@ def _read_and_encode(spec, files, tokenizer, is_seq2seq: bool, phase: str, timin
         spec.max_target_length,
         spec.encoding,
         training,
+        chat,
     )
     timings[f"encode_{phase}_s"] = time.perf_counter() - t
     _warn_truncation(emit, phase, trunc.as_dict()["total"])

@@ -65,6 +65,9 @@ class RunSpec(_Strict):
     max_target_length: PositiveInt = 128
     precision: Literal["auto", "bf16", "fp32"] = "auto"
     attention: Literal["sdpa", "eager", "flex_attention"] = "sdpa"
+    # "chat": the source is the user message and the target the assistant message, rendered with the
+    # tokenizer's chat template (causal LMs only); "none": the encoded text as is.
+    template: Literal["none", "chat"] = "none"
     # torch.compile the model (in place, dynamic shapes): a speed lever, not part of a run's identity.
     compile: bool = False
     device: Literal["auto", "cpu", "cuda"] = "auto"

@@ -1,9 +1,12 @@
 """Tiny, randomly initialised models made offline, for tests and demos (`quicklearn model tiny`).
 
-    python -m quicklearn_engine.tiny --arch t5|llama --out DIR [--corpus DIR] [--vocab-size N] [--seed N]
+    python -m quicklearn_engine.tiny --arch t5|llama|qwen2 --out DIR [--corpus DIR] [--vocab-size N]
+        [--seed N] [--chat-template]
 
 The tokenizer is a BPE model trained with `tokenizers` on the corpus, with T5's conventions
 (pad 0, eos 1, unk 2); the folder is a standard Hugging Face one that Auto*.from_pretrained loads.
+With --chat-template (causal LMs) the tokenizer also carries a ChatML template, its two markers added to the
+vocabulary as special tokens, like an instruct model's (Qwen2.5-Instruct's format without its system prompt).
 Prints one JSON object on stdout: {"out", "arch", "vocab_size", "parameters"} or {"error": {code, message}}.
 """
 
@@ -18,6 +21,15 @@ from .errors import EngineError
 from .fsutil import atomic_dir
 
 SPECIAL_TOKENS = ["<pad>", "</s>", "<unk>"]  # ids 0, 1, 2 as in T5
+ARCHS = ("t5", "llama", "qwen2")
+CHAT_TOKENS = ["<|im_start|>", "<|im_end|>"]
+# ChatML: each message is <|im_start|>role\n...<|im_end|>\n; the generation prompt opens the assistant's turn.
+CHATML_TEMPLATE = (
+    r"{% for message in messages %}"
+    r"{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    r"{% endfor %}"
+    r"{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
 # Enough text for a tiny vocabulary; more only slows training down.
 INSTANCES_PER_TASK = 20
 MAX_CORPUS_CHARS = 2_000_000
@@ -110,7 +122,7 @@ def _capped(texts: Iterator[str], limit: int) -> Iterator[str]:
 
 
 def make_config(arch: str, vocab_size: int, dropout: float):
-    from transformers import LlamaConfig, T5Config
+    from transformers import LlamaConfig, Qwen2Config, T5Config
 
     if arch == "t5":
         # T5 v1.1 shape in miniature: gated-GELU feed-forward, untied output embedding.
@@ -126,7 +138,15 @@ def make_config(arch: str, vocab_size: int, dropout: float):
             tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, bos_token_id=None,
             attention_dropout=dropout,
         )  # fmt: skip
-    raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for t5 and llama")
+    if arch == "qwen2":
+        # Qwen2 is Llama's shape plus biases on the q, k, v projections.
+        return Qwen2Config(
+            vocab_size=vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
+            tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, bos_token_id=None,
+            attention_dropout=dropout,
+        )  # fmt: skip
+    raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for {', '.join(ARCHS)}")
 
 
 MARKER = "quicklearn-tiny.json"
@@ -154,6 +174,7 @@ def make_tiny(
     seed: int = 0,
     dropout: float = 0.0,
     force: bool = False,
+    chat_template: bool = False,
 ) -> dict:
     """Dropout defaults to 0: a model this small memorises far more slowly with it.
     Tests pass dropout to check that resuming restores the RNG state."""
@@ -163,12 +184,22 @@ def make_tiny(
 
     transformers.utils.logging.disable_progress_bar()
 
-    if arch not in ("t5", "llama"):
-        raise EngineError("unknown_architecture", f"--arch {arch!r}: tiny models exist for t5 and llama")
+    if arch not in ARCHS:
+        raise EngineError(
+            "unknown_architecture", f"--arch {arch!r}: tiny models exist for {', '.join(ARCHS)}"
+        )
+    if chat_template and arch == "t5":
+        raise EngineError(
+            "bad_request", "--chat-template: chat templates are for causal LMs; use --arch llama or qwen2"
+        )
     check_out(Path(out), force)
     tokenizer = train_tokenizer(
         corpus_texts(Path(corpus) if corpus else None), vocab_size, append_eos=arch == "t5"
     )
+    if chat_template:
+        # Appended after the trained vocabulary, so pad, eos and unk keep ids 0, 1, 2.
+        tokenizer.add_special_tokens({"additional_special_tokens": CHAT_TOKENS})
+        tokenizer.chat_template = CHATML_TEMPLATE
     config = make_config(arch, len(tokenizer), dropout)
     torch.manual_seed(seed)
     auto = AutoModelForSeq2SeqLM if arch == "t5" else AutoModelForCausalLM
@@ -178,14 +209,18 @@ def make_tiny(
         tokenizer.save_pretrained(tmp)
         # Older loaders look for this file; transformers 5 keeps the same facts in tokenizer_config.json.
         special = {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"}
+        if chat_template:
+            special["additional_special_tokens"] = CHAT_TOKENS
         (tmp / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n")
         # Marks the folder as ours, so that making a tiny model again may replace it (check_out).
-        (tmp / MARKER).write_text(json.dumps({"arch": arch, "seed": seed, "vocab_size": vocab_size}) + "\n")
+        marker = {"arch": arch, "seed": seed, "vocab_size": vocab_size, "chat_template": chat_template}
+        (tmp / MARKER).write_text(json.dumps(marker) + "\n")
     return {
         "out": str(Path(out).resolve()),
         "arch": arch,
         "vocab_size": len(tokenizer),
         "parameters": model.num_parameters(),
+        "chat_template": chat_template,
     }
 
 
@@ -198,11 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--force", action="store_true", help="replace --out even if it is not a tiny model")
+    p.add_argument("--chat-template", action="store_true", help="give the tokenizer a ChatML template")
     args = p.parse_args(argv)
     try:
         result = make_tiny(
-            args.arch, args.out, args.corpus, args.vocab_size, args.seed, args.dropout, args.force
-        )
+            args.arch, args.out, args.corpus, args.vocab_size, args.seed, args.dropout, args.force,
+            args.chat_template,
+        )  # fmt: skip
     except EngineError as e:
         print(json.dumps({"error": {"code": e.code, "message": e.message}}))
         return 2

@@ -204,6 +204,8 @@ def fingerprint(spec: RunSpec) -> str:
     h = hashlib.sha256()
     # train.parallel is left out: DDP and FSDP make the same update (a checkpoint's layout is checked apart).
     unrelated = {"eval": True, "output_dir": True, "save_model": True, "run_id": True, "train": {"parallel"}}
+    if spec.template == "none":
+        unrelated["template"] = True  # as before the field existed: earlier checkpoints still resume
     relevant = spec.model_dump(exclude=unrelated)
     h.update(json.dumps(relevant, sort_keys=True).encode())
     for name in spec.train.files:

@@ -13,11 +13,26 @@ export const LoraSpec = z.strictObject({
   target_modules: z.array(z.string()).nullable().default(null),
 });
 
+/**
+ * The most epochs a run may train. Fine-tuning recipes take 1 to a few hundred passes; far beyond that a
+ * value is a typo, and one like 1e12 would be planned as millions of GPU-hours and never end. Mirrored in
+ * engine/quicklearn_engine/spec.py.
+ */
+export const MAX_EPOCHS = 10_000;
+
 /** The training fields, before the cross-field rule (study specs derive their knobs from these). */
 export const TrainFields = z.strictObject({
   /** JSONL files written by `data build` ({"id","task","category","source","target","references"}). */
   files: z.array(z.string()).min(1),
-  epochs: z.number().positive().default(2),
+  epochs: z
+    .number()
+    .positive()
+    .max(MAX_EPOCHS, {
+      error: (issue) =>
+        `at most ${MAX_EPOCHS.toLocaleString("en-US")} epochs (got ${Number(issue.input).toLocaleString("en-US")}): ` +
+        "more passes over the same examples than any fine-tuning recipe takes, and a run that would not end",
+    })
+    .default(2),
   learning_rate: z.number().positive().default(5e-5),
   lr_schedule: z.enum(["constant", "linear", "cosine"]).default("constant"),
   warmup_steps: z.number().int().min(0).default(0),
@@ -74,6 +89,13 @@ export const RunSpec = z.strictObject({
    * and not for training a model with attention dropout: flex has none). docs/engine.md, "Attention kernels".
    */
   attention: z.enum(["sdpa", "eager", "flex_attention"]).default("sdpa"),
+  /**
+   * How a source and its target reach the model: `none` feeds the encoded text as is (the thesis); `chat`
+   * (causal LMs whose tokenizer has a chat template) makes the source the user message and the target the
+   * assistant message, rendered with the tokenizer's own template. A run-level field: training and generation
+   * must see the same rendering. docs/engine.md, "Chat template".
+   */
+  template: z.enum(["none", "chat"]).default("none"),
   /** torch.compile the model (in place, dynamic shapes). Off by default: unmeasured on GPU so far. */
   compile: z.boolean().default(false),
   device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
@@ -97,6 +119,8 @@ export type EvalSpec = z.infer<typeof EvalSpec>;
 export function resultDeterminingSpec(spec: RunSpec): unknown {
   return {
     ...spec,
+    // `none` is what every run did before the field existed: left out, so those runs keep their ids.
+    template: spec.template === "none" ? undefined : spec.template,
     run_id: null,
     output_dir: null,
     device: null,

@@ -99,6 +99,27 @@ describe("plan", () => {
     expect(speedOnly.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id));
   });
 
+  it("gives an arm's `template` to its runs' engine spec; `none` (the default) keeps every id (issue 15)", async () => {
+    const a = await thesisPlan();
+    const chat = await thesisPlan((t) =>
+      t.replace("    encoding: thesis-def-pos\n", "    encoding: thesis-def-pos\n    template: chat\n"),
+    );
+    const inst = chat.runs.find((r) => r.arm === "inst" && r.setting === "stl")!;
+    expect(inst.engine.template).toBe("chat");
+    expect(chat.runs.find((r) => r.arm === "B2")!.engine).not.toHaveProperty("template");
+    const changed = new Set(a.runs.filter((r, i) => r.id !== chat.runs[i]!.id).map((r) => r.arm));
+    expect(changed.has("inst") && !changed.has("B2")).toBe(true);
+    const spelledOut = await thesisPlan((t) =>
+      t.replace("    encoding: thesis-def-pos\n", "    encoding: thesis-def-pos\n    template: none\n"),
+    );
+    expect(spelledOut.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id));
+    await expect(
+      thesisPlan((t) =>
+        t.replace("    encoding: thesis-def-pos\n", "    encoding: thesis-def-pos\n    template: jinja\n"),
+      ),
+    ).rejects.toThrow(/arms\[0\]\.template: .*"none"/);
+  });
+
   it("multiplies runs by seeds, each seed's B1 depending on its own pre-finetune", async () => {
     const plan = await thesisPlan((t) => t.replace("seeds: [42]", "seeds: [1, 2]"));
     expect(plan.totals.runs).toBe(841 * 2);

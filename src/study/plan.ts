@@ -129,7 +129,15 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
     for (const seed of spec.seeds) {
       const parent = arm.from ? pftRun.get(`${arm.from}\0${seed}`)! : null;
       const modelId = ctx.modelIds.get(model) ?? model;
-      const common = { arm: arm.name, model, modelId, encoding: arm.encoding, seed, parent };
+      const common = {
+        arm: arm.name,
+        model,
+        modelId,
+        encoding: arm.encoding,
+        template: arm.template,
+        seed,
+        parent,
+      };
       for (const setting of SETTING_ORDER.filter((s) => arm.settings.includes(s))) {
         if (setting === "prefinetune") {
           const k = spec.prefinetune!.per_task;
@@ -227,6 +235,8 @@ interface RunShape extends Pick<
 > {
   /** The model's identity (a content digest for a local directory): run ids hash it, not its path. */
   modelId: string;
+  /** The arm's `template` (absent: the engine's default). */
+  template: ArmSpec["template"];
   parent: PlannedRun | null;
   evalTasks: string[];
   trainFiles: string[];
@@ -240,6 +250,7 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
   const engine: PlannedRun["engine"] = {
     model: r.model,
     encoding: r.encoding,
+    ...(r.template === undefined ? {} : { template: r.template }),
     ...runLevel,
     seed: r.seed,
     train: r.trainFiles.length > 0 ? { files: r.trainFiles, ...trainHyper } : null,

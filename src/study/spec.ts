@@ -58,6 +58,12 @@ export const RUN_LEVEL_KNOBS = {
   compile: true,
 } as const;
 
+/**
+ * Engine fields an arm sets beside its `encoding` (both say how the data reaches the model): `template: chat`
+ * renders each example with the model's chat template.
+ */
+export const ARM_LEVEL_KNOBS = { template: true } as const;
+
 /** Training and generation knobs; anything left out takes the thesis recipe (the engine spec's defaults). */
 export const Hyperparameters = z.strictObject({
   // `files` come from the plan; `parallel` from `run --mtl-parallel` (how processes share a run).
@@ -83,6 +89,7 @@ export const Arm = z
     /** Name of a `prefinetune` arm whose saved model this arm starts from (its base model is that arm's model). */
     from: Name.optional(),
     encoding: z.enum(ENCODINGS),
+    ...knobs(RunSpec.pick(ARM_LEVEL_KNOBS).shape),
     settings: z.array(z.enum(SETTINGS)).min(1),
     budgets: z.array(Budget).min(1).optional(),
     hyperparameters: Hyperparameters.optional(),
