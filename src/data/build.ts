@@ -9,7 +9,7 @@ import { budgetSize, parseBudget } from "./budget.js";
 import { DEFAULT_POSITIVE_EXAMPLES, encoder, parseEncoding, type EncodingName } from "./encodings.js";
 import { reportGroup, type ReportGroup } from "./groups.js";
 import { datasetPath, manifestPath, MANIFEST_FILE, prefinetunePath } from "./layout.js";
-import { drawTarget } from "./prng.js";
+import { drawTarget, replicateOrder } from "./prng.js";
 import { downstreamSplit } from "./split.js";
 import { JsonlFileWriter, type FileFacts } from "./writer.js";
 
@@ -42,11 +42,18 @@ export interface BuildOptions {
   seed: number;
   /** Positive examples in the encodings that show them (default 2). */
   positiveExamples?: number;
+  /**
+   * Data replicates (default 1): replicate r > 0 trains each budget on another seeded draw of the task's
+   * train split. "all" is the whole split in every replicate, so only replicate 0 writes it.
+   */
+  replicates?: number;
   prefinetune?: PrefinetuneOptions | null;
   onProgress?: (done: number, total: number, task: string) => void;
 }
 
 export const MANIFEST_FORMAT = "quicklearn-data/1";
+/** More replicates than this buys little: the bootstrap's interval narrows as 1/sqrt(k). */
+export const MAX_REPLICATES = 100;
 
 export interface ManifestTask {
   category: string;
@@ -68,6 +75,8 @@ export interface DataManifest {
     budgets: string[];
     encodings: EncodingName[];
     positive_examples: number;
+    /** Present only above 1, so builds without replicates keep their manifest. */
+    replicates?: number;
     tasks: string[];
     prefinetune: { k: number; encodings: EncodingName[]; tasks: string[] } | null;
     /** sha256 of each task file read (downstream and pre-finetuning tasks), by name. */
@@ -110,6 +119,7 @@ interface BuildPlan {
   encodings: EncodingName[];
   seed: number;
   k: number;
+  replicates: number;
   prefinetune: { k: number; encodings: EncodingName[]; tasks: string[] } | null;
 }
 
@@ -119,6 +129,12 @@ async function planBuild(opts: BuildOptions): Promise<BuildPlan> {
   }
   const k = opts.positiveExamples ?? DEFAULT_POSITIVE_EXAMPLES;
   if (!Number.isInteger(k) || k < 0) throw new UserError(`invalid number of positive examples: ${k}`);
+  const replicates = opts.replicates ?? 1;
+  if (!Number.isInteger(replicates) || replicates < 1 || replicates > MAX_REPLICATES)
+    throw new UserError(
+      `invalid number of data replicates: ${replicates}`,
+      `a whole number from 1 to ${MAX_REPLICATES}`,
+    );
   const budgets = unique(opts.budgets.map(parseBudget));
   const encodings = unique(opts.encodings.map(parseEncoding));
   if (budgets.length === 0) throw new UserError("no budget given", "e.g. --budgets 100,200,1000,all");
@@ -138,7 +154,7 @@ async function planBuild(opts: BuildOptions): Promise<BuildPlan> {
     await requireTaskFiles(checkout, ptasks);
     prefinetune = { k: pk, encodings: unique(opts.prefinetune.encodings.map(parseEncoding)), tasks: ptasks };
   }
-  return { checkout, tasks, budgets, encodings, seed: opts.seed, k, prefinetune };
+  return { checkout, tasks, budgets, encodings, seed: opts.seed, k, replicates, prefinetune };
 }
 
 async function buildInto(
@@ -166,7 +182,11 @@ async function buildInto(
         const path = datasetPath(root, { encoding, task: name, split: s });
         record(path, await writeLines(path, split[s], line));
       }
-      await writeBudgets(root, encoding, name, split.train, budgets, line, record);
+      for (let r = 0; r < plan.replicates; r++) {
+        const sizes = r === 0 ? budgets : withoutAll(budgets);
+        const train = replicateOrder(split.train, plan.seed, name, r);
+        await writeBudgets(root, { encoding, task: name, replicate: r }, train, sizes, line, record);
+      }
     }
     tasks[name] = {
       category: task.category,
@@ -215,6 +235,7 @@ async function buildInto(
       budgets: plan.budgets,
       encodings: plan.encodings,
       positive_examples: plan.k,
+      ...(plan.replicates > 1 ? { replicates: plan.replicates } : {}),
       tasks: plan.tasks,
       prefinetune: plan.prefinetune,
       task_files: sortedObject(taskFiles),
@@ -259,8 +280,7 @@ async function writeLines(
 /** Budgets are prefixes of the train split: each line is encoded once and goes to every budget covering it. */
 async function writeBudgets(
   root: string,
-  encoding: EncodingName,
-  task: string,
+  file: { encoding: EncodingName; task: string; replicate: number },
   train: Instance[],
   sizes: Record<string, number>,
   line: (i: Instance) => string,
@@ -268,9 +288,7 @@ async function writeBudgets(
 ): Promise<void> {
   const entries = Object.entries(sizes);
   const writers = await Promise.all(
-    entries.map(([budget]) =>
-      JsonlFileWriter.create(datasetPath(root, { encoding, task, split: "train", budget })),
-    ),
+    entries.map(([budget]) => JsonlFileWriter.create(datasetPath(root, { ...file, split: "train", budget }))),
   );
   try {
     const longest = Math.max(...entries.map(([, n]) => n));
@@ -326,6 +344,10 @@ async function replaceDir(tmp: string, out: string): Promise<void> {
   await rename(out, old);
   await rename(tmp, out);
   await rm(old, { recursive: true, force: true });
+}
+
+function withoutAll(sizes: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(sizes).filter(([budget]) => budget !== "all"));
 }
 
 function unique<T>(xs: T[]): T[] {

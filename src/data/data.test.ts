@@ -207,6 +207,50 @@ describe("buildData", () => {
     expect(JSON.parse(await readFile(join(out, "manifest.json"), "utf8"))).toEqual(m);
   });
 
+  it("writes data replicates: other seeded draws of the train split, nested across budgets, replicate 0 unchanged", async () => {
+    const superni = await fixtureCheckout();
+    const root = await mkdtemp(join(tmpdir(), "ql-build-"));
+    const one = await buildData(opts(superni, join(root, "one")));
+    const out = join(root, "three");
+    const m = await buildData({ ...opts(superni, out), replicates: 3 });
+    const file = (budget: string, replicate: number) =>
+      datasetPath(out, { encoding: "plain", task: "task1_big", split: "train", budget, replicate });
+    expect(file("5", 2)).toMatch(/train\.5\.r2\.jsonl$/);
+
+    for (const path of Object.keys(one.files)) expect(m.files[path]).toEqual(one.files[path]);
+    expect(m.inputs.replicates).toBe(3);
+    expect(one.inputs).not.toHaveProperty("replicates");
+    expect(existsSync(file("all", 1))).toBe(false);
+
+    const all = (await readLines(file("all", 0))).map((r) => r.id);
+    const draws = [1, 2].map(async (r) => ({
+      five: (await readLines(file("5", r))).map((x) => x.id),
+      share: (await readLines(file("10%", r))).map((x) => x.id),
+    }));
+    const [r1, r2] = await Promise.all(draws);
+    for (const d of [r1!, r2!]) {
+      expect(d.five).toHaveLength(5);
+      expect(d.share).toEqual(d.five.slice(0, 2));
+      expect(new Set(d.five).size).toBe(5);
+      for (const id of d.five) expect(all).toContain(id);
+    }
+    expect(r1!.five).not.toEqual(all.slice(0, 5));
+    expect(r1!.five).not.toEqual(r2!.five);
+
+    const again = await buildData({ ...opts(superni, join(root, "again")), replicates: 3 });
+    expect(again.files).toEqual(m.files);
+  });
+
+  it("refuses a number of data replicates that is not a whole number from 1 to 100", async () => {
+    const superni = await fixtureCheckout();
+    const out = join(await mkdtemp(join(tmpdir(), "ql-build-")), "data");
+    for (const replicates of [0, 1.5, 101])
+      await expect(buildData({ ...opts(superni, out), replicates })).rejects.toThrow(
+        /invalid number of data replicates/,
+      );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("gives byte-identical output for the same inputs, replacing an earlier build in place", async () => {
     const superni = await fixtureCheckout();
     const root = await mkdtemp(join(tmpdir(), "ql-build-"));

@@ -23,6 +23,7 @@ export {
   readManifest,
   writeManifest,
   MANIFEST_FORMAT,
+  MAX_REPLICATES,
   type BuildOptions,
   type PrefinetuneOptions,
   type DataManifest,

@@ -7,15 +7,17 @@ export const MANIFEST_FILE = "manifest.json";
 
 /**
  * Path of one dataset file of a data build (docs/architecture.md):
- * `ROOT/<encoding>/<task>/{test,validation}.jsonl` and `ROOT/<encoding>/<task>/train.<budget>.jsonl`.
+ * `ROOT/<encoding>/<task>/{test,validation}.jsonl` and `ROOT/<encoding>/<task>/train.<budget>.jsonl`;
+ * data replicate r > 0 (another seeded draw of the budget's examples) is `train.<budget>.r<r>.jsonl`.
  */
 export function datasetPath(
   root: string,
-  p: { encoding: string; task: string; split: SplitName; budget?: string },
+  p: { encoding: string; task: string; split: SplitName; budget?: string; replicate?: number },
 ): string {
   if (p.split !== "train") return join(root, p.encoding, p.task, `${p.split}.jsonl`);
   if (p.budget === undefined) throw new Error("datasetPath: a train file needs a budget");
-  return join(root, p.encoding, p.task, `train.${p.budget}.jsonl`);
+  const replicate = p.replicate ? `.r${p.replicate}` : "";
+  return join(root, p.encoding, p.task, `train.${p.budget}${replicate}.jsonl`);
 }
 
 /** `ROOT/<encoding>/_prefinetune/train.<k>.jsonl`: the first k instances of every train task. */

@@ -31,3 +31,19 @@ export function drawTarget(seed: number, task: string, id: string, references: r
   const u = mulberry32(seedFromKey(seed, task, id))();
   return references[Math.floor(u * references.length)]!;
 }
+
+/**
+ * The training examples of data replicate r of a task: r = 0 is the train split in file order (the thesis's
+ * prefix), r > 0 a Fisher-Yates shuffle seeded by seedFromKey(seed, task, "replicate", r). Budgets take
+ * prefixes of it, so within a replicate the budgets are nested (Hoiem et al., 2021).
+ */
+export function replicateOrder<T>(items: readonly T[], seed: number, task: string, replicate: number): T[] {
+  const out = [...items];
+  if (replicate === 0) return out;
+  const u = mulberry32(seedFromKey(seed, task, "replicate", replicate));
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

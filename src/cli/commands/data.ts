@@ -5,6 +5,7 @@ import {
   dataStats,
   DEFAULT_BUDGETS,
   DEFAULT_POSITIVE_EXAMPLES,
+  MAX_REPLICATES,
   downstreamSplit,
   encoder,
   ENCODINGS,
@@ -48,7 +49,12 @@ export function registerDataCommands(program: Command): void {
       DEFAULT_BUDGETS.join(","),
     )
     .option("--encodings <list>", `encodings (${ENCODINGS.join(", ")})`, "thesis-def-pos,plain")
-    .option("--seed <n>", "seed of the target draw", "42")
+    .option("--seed <n>", "seed of the target draw (and of the replicates' draws)", "42")
+    .option(
+      "--replicates <k>",
+      "data replicates: replicate r > 0 draws each budget's examples anew (train.<budget>.r<r>.jsonl)",
+      "1",
+    )
     .option("--tasks <list>", "comma-separated task names (default: every test task)")
     .option("--prefinetune-k <k>", "pre-finetuning set: first k instances of every train task present", "100")
     .option("--no-prefinetune", "do not build the pre-finetuning set")
@@ -69,6 +75,7 @@ export function registerDataCommands(program: Command): void {
         encodings,
         seed: wholeNumber("--seed", 0)(opts.seed),
         positiveExamples: wholeNumber("--examples", 0)(opts.examples),
+        replicates: wholeNumber("--replicates", 1, MAX_REPLICATES)(opts.replicates),
         prefinetune: opts.prefinetune
           ? { k: wholeNumber("--prefinetune-k", 1)(opts.prefinetuneK), encodings }
           : null,
