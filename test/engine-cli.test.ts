@@ -101,6 +101,35 @@ describe("quicklearn model tiny + train", () => {
   });
 });
 
+describe("quicklearn model tiny --chat-template (issue 15)", () => {
+  it("gives a causal LM's tokenizer a ChatML template, and refuses it for T5 without writing anything", async () => {
+    const model = join(dir, "qwen2-chat");
+    const made = await runCli([
+      "model",
+      "tiny",
+      "--arch",
+      "qwen2",
+      "--chat-template",
+      "--out",
+      model,
+      "--corpus",
+      join(dir, "data"),
+      "--vocab-size",
+      "200",
+      "--json",
+    ]);
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ arch: "qwen2", out: model, chat_template: true });
+    expect(JSON.parse(readFileSync(join(model, "config.json"), "utf8")).model_type).toBe("qwen2");
+    expect(readFileSync(join(model, "chat_template.jinja"), "utf8")).toContain("<|im_start|>");
+    const t5 = join(dir, "t5-chat");
+    const refused = await runCli(["model", "tiny", "--arch", "t5", "--chat-template", "--out", t5]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/quicklearn: error: --chat-template: .*causal LMs/);
+    expect(existsSync(t5)).toBe(false);
+  });
+});
+
 describe("quicklearn model tiny --out", () => {
   it("refuses a folder that holds something else (nothing is deleted), replaces an earlier tiny model", async () => {
     const tiny = (out: string, ...more: string[]) =>

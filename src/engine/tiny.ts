@@ -4,8 +4,12 @@ import { delimiter } from "node:path";
 import { engineDir, venvPython } from "../util/paths.js";
 import { EngineError } from "./errors.js";
 
+/** Architectures of tiny models: a seq2seq T5 and two causal LMs (Qwen2 is Llama with q/k/v biases). */
+export const TINY_ARCHS = ["t5", "llama", "qwen2"] as const;
+export type TinyArch = (typeof TINY_ARCHS)[number];
+
 export interface TinyModelOptions {
-  arch: "t5" | "llama";
+  arch: TinyArch;
   out: string;
   /** A SuperNI checkout (tasks/*.json) or a `data build` folder (*.jsonl) to train the tokenizer on. */
   corpus?: string;
@@ -15,14 +19,17 @@ export interface TinyModelOptions {
   dropout?: number;
   /** Replace `out` even when it holds something other than an earlier tiny model. */
   force?: boolean;
+  /** Give the tokenizer a ChatML chat template (causal LMs), for `template: chat` runs. */
+  chatTemplate?: boolean;
   python?: string;
 }
 
 export interface TinyModelInfo {
   out: string;
-  arch: "t5" | "llama";
+  arch: TinyArch;
   vocab_size: number;
   parameters: number;
+  chat_template: boolean;
 }
 
 /** Make a small randomly initialised model + trained tokenizer in Hugging Face layout (no hub needed). */
@@ -41,6 +48,7 @@ export async function makeTinyModel(opts: TinyModelOptions): Promise<TinyModelIn
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
   if (opts.dropout !== undefined) args.push("--dropout", String(opts.dropout));
   if (opts.force) args.push("--force");
+  if (opts.chatTemplate) args.push("--chat-template");
   const env = { ...process.env, PYTHONPATH: [engineDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter) };
   const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

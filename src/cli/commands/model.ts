@@ -1,5 +1,5 @@
 import { Option, type Command } from "@commander-js/extra-typings";
-import { makeTinyModel } from "../../engine/index.js";
+import { makeTinyModel, TINY_ARCHS } from "../../engine/index.js";
 import { info, printJson } from "../output.js";
 import { fraction, wholeNumber } from "../parse.js";
 
@@ -11,9 +11,7 @@ export function registerModelCommands(program: Command): void {
     .description(
       "make a tiny randomly initialised model (Hugging Face layout) with a tokenizer trained on a corpus, offline",
     )
-    .addOption(
-      new Option("--arch <arch>", "architecture").choices(["t5", "llama"] as const).makeOptionMandatory(),
-    )
+    .addOption(new Option("--arch <arch>", "architecture").choices(TINY_ARCHS).makeOptionMandatory())
     .requiredOption("--out <dir>", "output folder: new, empty, or an earlier tiny model (replaced)")
     .option("--force", "replace --out even when it holds something else")
     .option(
@@ -23,6 +21,10 @@ export function registerModelCommands(program: Command): void {
     .option("--vocab-size <n>", "tokenizer vocabulary size", "4000")
     .option("--seed <n>", "seed of the random initialisation", "0")
     .option("--dropout <p>", "dropout of the model", "0")
+    .option(
+      "--chat-template",
+      "give the tokenizer a ChatML chat template (llama, qwen2), for arms with `template: chat`",
+    )
     .option("--json", "print one JSON document")
     .action(async (opts) => {
       const result = await makeTinyModel({
@@ -33,11 +35,12 @@ export function registerModelCommands(program: Command): void {
         seed: wholeNumber("--seed", 0)(opts.seed),
         dropout: fraction("--dropout")(opts.dropout),
         force: opts.force,
+        chatTemplate: opts.chatTemplate,
       });
       if (opts.json) printJson(result);
       else
         info(
-          `wrote ${result.arch} model to ${result.out} (${result.parameters} parameters, vocabulary ${result.vocab_size})`,
+          `wrote ${result.arch} model${result.chat_template ? " with a ChatML chat template" : ""} to ${result.out} (${result.parameters} parameters, vocabulary ${result.vocab_size})`,
         );
     });
 }
