@@ -103,3 +103,23 @@ describe("quicklearn score", () => {
     expect(empty.stderr).toMatch(/no predictions/);
   });
 });
+
+describe("quicklearn score on a file that is not UTF-8 (issue 18)", () => {
+  it("refuses it naming the line and byte, and reads it with --encoding latin1", async () => {
+    const path = join(dir, "latin1.jsonl");
+    const text = rows
+      .map((r) => JSON.stringify({ ...r, prediction: `${r.prediction} caf\u00e9` }))
+      .join("\n");
+    await writeFile(path, Buffer.from(text + "\n", "latin1"));
+    const refused = await runCli(["score", path, "--json"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(
+      /latin1\.jsonl:1: not valid UTF-8: invalid byte 0xe9 at byte offset \d+\n/,
+    );
+    expect(refused.stderr).toMatch(/--encoding latin1/);
+    const read = await runCli(["score", path, "--encoding", "latin1", "--json"]);
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout).overall.n).toBe(3);
+  });
+});

@@ -14,6 +14,8 @@ from .errors import EngineError
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
+# The most epochs a run may train (MAX_EPOCHS in src/engine/spec.ts, which says why).
+MAX_EPOCHS = 10_000
 
 
 class _Strict(BaseModel):
@@ -30,7 +32,7 @@ class LoraSpec(_Strict):
 
 class TrainSpec(_Strict):
     files: Annotated[list[str], Field(min_length=1)]
-    epochs: PositiveFloat = 2
+    epochs: Annotated[float, Field(gt=0, le=MAX_EPOCHS)] = 2
     learning_rate: PositiveFloat = 5e-5
     lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
     warmup_steps: NonNegativeInt = 0

@@ -145,7 +145,7 @@ describe("quicklearn data build", () => {
     await writeFile(join(dir, "tasks", "task2_small.json"), Buffer.from([0x7b, 0xc3, 0x28, 0x7d]));
     const bad = await run("data", "build", "--superni", dir, "--out", join(root, "bad"));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("task2_small.json: not valid UTF-8: invalid byte 0x28 at byte offset 2");
+    expect(bad.stderr).toContain("task2_small.json:1: not valid UTF-8: invalid byte 0xc3 at byte offset 1");
     expect(existsSync(join(root, "bad"))).toBe(false);
     const flags = await run("data", "build", "--superni", dir, "--out", join(root, "x"), "--seed", "-1");
     expect(flags.code).toBe(2);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { engineDir, venvPython } from "../util/paths.js";
-import { RunSpec } from "./spec.js";
+import { MAX_EPOCHS, RunSpec } from "./spec.js";
 
 const base = { run_id: "r", model: "m", output_dir: "out", train: { files: ["t.jsonl"] } };
 
@@ -19,6 +19,13 @@ describe("RunSpec", () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(["train", "parallel"]);
     expect(RunSpec.safeParse({ ...base, train: { ...base.train, parallel: "fsdp" } }).success).toBe(true);
+  });
+
+  it("bounds epochs, saying the maximum (issue 18)", () => {
+    const r = RunSpec.safeParse({ ...base, train: { ...base.train, epochs: 1e12 } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toMatch(/^at most 10,000 epochs \(got 1,000,000,000,000\)/);
+    expect(RunSpec.safeParse({ ...base, train: { ...base.train, epochs: MAX_EPOCHS } }).success).toBe(true);
   });
 });
 
@@ -77,5 +84,21 @@ describe.skipIf(!existsSync(venvPython()))("the engine's two spec schemas", () =
     const typescript = zodFields(RunSpec.shape);
     expect(Object.keys(typescript).sort()).toEqual(Object.keys(python).sort());
     for (const [path, facts] of Object.entries(typescript)) expect(facts, path).toEqual(python[path]);
+  });
+
+  it("bound epochs by the same maximum", () => {
+    const check = (epochs: number) =>
+      execFileSync(
+        venvPython(),
+        [
+          "-c",
+          "import json, sys\nfrom quicklearn_engine.spec import parse_spec\nfrom quicklearn_engine.errors import EngineError\n" +
+            "try:\n    parse_spec(json.loads(sys.argv[1]))\n    print('ok')\nexcept EngineError as e:\n    print(e.code)",
+          JSON.stringify({ ...base, train: { ...base.train, epochs } }),
+        ],
+        { env: { ...process.env, PYTHONPATH: engineDir }, encoding: "utf8" },
+      ).trim();
+    expect(check(MAX_EPOCHS)).toBe("ok");
+    expect(check(MAX_EPOCHS + 1)).toBe("bad_spec");
   });
 });

@@ -11,7 +11,7 @@ export {
   type ScoreOptions,
   type ScoreReport,
 } from "./report.js";
-export { readPredictionRows } from "./rows.js";
+export { PREDICTIONS_ENCODINGS, readPredictionRows, type PredictionsEncoding } from "./rows.js";
 export { loadTaskCategories } from "./categories.js";
 export { rougeTokens, TokenCoder } from "./tokenize.js";
 export { porterStem } from "./porter.js";

@@ -51,6 +51,31 @@ describe("readPredictionRows", () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it("refuses bytes that are not UTF-8, naming the line and byte; latin1 reads them when asked (issue 18)", async () => {
+    const file = join(dir, "latin1.jsonl");
+    const second = Buffer.from(ok({ id: "2", prediction: "caf\u00e9 au lait" }), "latin1");
+    const first = Buffer.from(ok() + "\n");
+    await writeFile(file, Buffer.concat([first, second, Buffer.from("\n")]));
+    const at = first.length + second.indexOf(0xe9);
+    await expect(readAll(file)).rejects.toThrow(
+      new RegExp(`latin1\\.jsonl:2: not valid UTF-8: invalid byte 0xe9 at byte offset ${at}$`),
+    );
+    const rows = [];
+    for await (const row of readPredictionRows(file, { encoding: "latin1" })) rows.push(row);
+    expect(rows.map((r) => r.prediction)).toEqual(["p", "caf\u00e9 au lait"]);
+  });
+
+  it("finds a bad byte past the first read block, and on a last line without a newline", async () => {
+    const file = join(dir, "big.jsonl");
+    const lines = Array.from({ length: 30_000 }, (_, i) => ok({ id: String(i), prediction: "x".repeat(40) }));
+    const head = Buffer.from(lines.join("\n") + "\n");
+    expect(head.length).toBeGreaterThan(1 << 21);
+    await writeFile(file, Buffer.concat([head, Buffer.from('{"task": "t\xff', "latin1")]));
+    await expect(readAll(file)).rejects.toThrow(
+      new RegExp(`big\\.jsonl:30001: not valid UTF-8: invalid byte 0xff at byte offset ${head.length + 11}$`),
+    );
+  });
+
   it("names a missing file", async () => {
     await expect(readAll(join(dir, "missing.jsonl"))).rejects.toThrow(/file not found/);
   });

@@ -1,18 +1,22 @@
 import { createReadStream } from "node:fs";
 import { UserError } from "../util/errors.js";
+import { describeUtf8Fault, findUtf8Fault } from "../util/utf8.js";
 import type { PredictionRow } from "./report.js";
 
 const HINT =
   'each line must be {"task": str, "id": str, "prediction": str, "references": [str, ...], "category"?: str}';
 
 /**
- * Streams and validates a predictions JSONL file. Throws a UserError naming the line on invalid JSON,
- * a missing or mistyped field, references that are not a non-empty list of strings, or a repeated
- * (task, id). Only the (task, id) keys are kept in memory.
+ * Streams and validates a predictions JSONL file. Throws a UserError naming the line on bytes that are not
+ * UTF-8 (unless `encoding` is latin1), invalid JSON, a missing or mistyped field, references that are not a
+ * non-empty list of strings, or a repeated (task, id). Only the (task, id) keys are kept in memory.
  */
-export async function* readPredictionRows(path: string): AsyncGenerator<PredictionRow & { line: number }> {
+export async function* readPredictionRows(
+  path: string,
+  opts: { encoding?: PredictionsEncoding } = {},
+): AsyncGenerator<PredictionRow & { line: number }> {
   const seen = new Map<string, Map<string, number>>(); // task -> id -> line
-  for await (const { line, text } of readLines(path)) {
+  for await (const { line, text } of readLines(path, opts.encoding ?? "utf8")) {
     const where = `${path}:${line}`;
     let value: unknown;
     try {
@@ -63,32 +67,65 @@ export async function* readPredictionRows(path: string): AsyncGenerator<Predicti
   }
 }
 
+/** How a predictions file is decoded: strict UTF-8, or ISO-8859-1 (every byte a character) when asked. */
+export type PredictionsEncoding = "utf8" | "latin1";
+export const PREDICTIONS_ENCODINGS: readonly PredictionsEncoding[] = ["utf8", "latin1"];
+
 /**
  * Non-blank lines with their 1-based numbers, split on "\n" only (a trailing "\r" is dropped): raw
- * U+2028, U+2029 and U+0085 are legal inside JSON strings and must not end a line. Faster than readline,
- * which matters when scoring hundreds of thousands of short rows.
+ * U+2028, U+2029 and U+0085 are legal inside JSON strings and must not end a line. Bytes are decoded a
+ * block of whole lines at a time (faster than readline, which matters when scoring hundreds of thousands
+ * of short rows), strictly: a byte that is not UTF-8 is an error naming its line, never a silent U+FFFD
+ * that would change the scores.
  */
-async function* readLines(path: string): AsyncGenerator<{ line: number; text: string }> {
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-  let pending = "";
+async function* readLines(
+  path: string,
+  encoding: PredictionsEncoding,
+): AsyncGenerator<{ line: number; text: string }> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  let pending: Buffer = Buffer.alloc(0);
   let line = 0;
+  let offset = 0; // bytes of the file before `pending`
+  const decode = (block: Buffer): string => {
+    if (encoding === "latin1") return block.toString("latin1");
+    try {
+      return utf8.decode(block);
+    } catch {
+      const fault = findUtf8Fault(block)!;
+      throw new UserError(
+        `${path}:${line + fault.line}: not valid UTF-8: ${describeUtf8Fault({ ...fault, offset: offset + fault.offset })}`,
+        "save the file as UTF-8, or pass --encoding latin1 if it is Latin-1 (ISO-8859-1)",
+      );
+    }
+  };
+  function* split(text: string, last: boolean) {
+    let start = 0;
+    let end: number;
+    while ((end = text.indexOf("\n", start)) >= 0) {
+      line++;
+      const content = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      if (content.trim() !== "") yield { line, text: content };
+      start = end + 1;
+    }
+    if (last && text.slice(start).trim() !== "") yield { line: line + 1, text: text.slice(start) };
+  }
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const text = pending + chunk;
-      let start = 0;
-      let end: number;
-      while ((end = text.indexOf("\n", start)) >= 0) {
-        line++;
-        const content = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
-        if (content.trim() !== "") yield { line, text: content };
-        start = end + 1;
-      }
-      pending = text.slice(start);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const bytes = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      // "\n" never occurs inside a multi-byte UTF-8 sequence: cutting after the last one keeps them whole.
+      const cut = bytes.lastIndexOf(0x0a) + 1;
+      const text = decode(bytes.subarray(0, cut));
+      offset += cut;
+      pending = bytes.subarray(cut);
+      yield* split(text, false);
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
     throw new UserError(`${path}: ${code === "ENOENT" ? "file not found" : `cannot read (${code})`}`);
   }
-  if (pending.trim() !== "") yield { line: line + 1, text: pending };
+  yield* split(decode(pending), true);
 }
+
+// ignoreBOM: a byte-order mark stays a character, as it was when files were read as one string.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

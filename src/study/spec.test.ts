@@ -61,6 +61,9 @@ describe("study spec", () => {
       /learning_rate: expected a number, got the string "3e-3"/,
     );
     expect(errorOf(`name: ".."\n${arm}`)).toMatch(/name: expected a name that starts with a letter or digit/);
+    expect(errorOf(`name: t\nhyperparameters: {epochs: 1000000000000}\n${arm}`)).toMatch(
+      /s\.yaml:2: hyperparameters\.epochs: at most 10,000 epochs \(got 1,000,000,000,000\)/,
+    );
     const laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (const [k, prev] of [
       ["b", "a"],

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { UserError } from "../util/errors.js";
 import { sha256 } from "../util/hash.js";
+import { describeUtf8Fault, findUtf8Fault } from "../util/utf8.js";
 import { validateTask, type Task } from "./task.js";
 
 /**
@@ -18,6 +19,9 @@ export interface LoadedTaskFile {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+// The importer (import/) reads its files with the same scan.
+export { firstInvalidUtf8 } from "../util/utf8.js";
 
 /** Read, decode (strict UTF-8), parse and validate one task file. Every failure is a one-line UserError. */
 export async function readTaskFile(path: string): Promise<LoadedTaskFile> {
@@ -48,48 +52,12 @@ function decodeUtf8(bytes: Uint8Array, path: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    const at = firstInvalidUtf8(bytes);
+    const fault = findUtf8Fault(bytes);
     throw new UserError(
-      `${path}: not valid UTF-8: invalid byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at byte offset ${at}`,
-      "task files must be UTF-8 encoded",
+      `${path}${fault ? `:${fault.line}` : ""}: not valid UTF-8${fault ? `: ${describeUtf8Fault(fault)}` : ""}`,
+      "task files must be UTF-8 encoded (e.g. `iconv -f latin1 -t utf-8 in.json > out.json`)",
     );
   }
-}
-
-/**
- * Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629:
- * no overlongs, no surrogates, nothing above U+10FFFF). Only called after TextDecoder has failed,
- * to point at the bad byte.
- */
-export function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      if (c === 0xe0) lo = 0xa0;
-      if (c === 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      if (c === 0xf0) lo = 0x90;
-      if (c === 0xf4) hi = 0x8f;
-    } else return i;
-    for (let k = 1; k <= n; k++) {
-      const d = b[i + k];
-      if (d === undefined) return i;
-      if (k === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return i + k;
-    }
-    i += n + 1;
-  }
-  return b.length;
 }
 
 function parseJson(text: string, path: string): unknown {

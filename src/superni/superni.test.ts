@@ -142,7 +142,18 @@ describe("readTask / validateTask", () => {
     const at = good.indexOf("Decide");
     const bad = Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at)]);
     expect(await readBad(new Uint8Array(bad))).toMatch(
-      new RegExp(`task1_x\\.json: not valid UTF-8: invalid byte 0xff at byte offset ${at}`),
+      new RegExp(`task1_x\\.json:1: not valid UTF-8: invalid byte 0xff at byte offset ${at}`),
+    );
+  });
+
+  it("names the lead byte of a Latin-1 character, not the byte after it (issue 18)", async () => {
+    const good = Buffer.from(JSON.stringify(fixtureTask(2), null, 2));
+    const at = good.indexOf("Decide") + 3;
+    // "Dec\xe9ide": 0xe9 (Latin-1 é) starts a 3-byte sequence that "i" does not continue.
+    const bad = Buffer.concat([good.subarray(0, at), Buffer.from([0xe9]), good.subarray(at)]);
+    const line = good.subarray(0, at).toString().split("\n").length;
+    expect(await readBad(new Uint8Array(bad))).toMatch(
+      new RegExp(`task1_x\\.json:${line}: not valid UTF-8: invalid byte 0xe9 at byte offset ${at}$`),
     );
   });
 
@@ -160,7 +171,8 @@ describe("UTF-8 and JSON position helpers", () => {
   it("finds the first invalid UTF-8 byte (overlong, surrogate, truncated)", () => {
     expect(firstInvalidUtf8(new Uint8Array([0x61, 0xc3, 0xa9, 0x62]))).toBe(4);
     expect(firstInvalidUtf8(new Uint8Array([0x61, 0xc0, 0x80]))).toBe(1);
-    expect(firstInvalidUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBe(1);
+    expect(firstInvalidUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBe(0);
+    expect(firstInvalidUtf8(new Uint8Array([0x61, 0xe9, 0x20, 0x62]))).toBe(1);
     expect(firstInvalidUtf8(new Uint8Array([0x61, 0xe2, 0x82]))).toBe(1);
   });
 

@@ -1,6 +1,7 @@
 import { Option, type Command } from "@commander-js/extra-typings";
 import {
   loadTaskCategories,
+  PREDICTIONS_ENCODINGS,
   readPredictionRows,
   scoreRows,
   UNKNOWN_CATEGORY,
@@ -30,10 +31,18 @@ export function registerScoreCommand(program: Command): void {
     .option("--json", "print one JSON document (figures in percent, unrounded)")
     .option("--per-task", "also print a row per task")
     .option("--superni <dir>", "SuperNI checkout giving the category of rows that carry none")
+    .addOption(
+      new Option(
+        "--encoding <encoding>",
+        "how the file is encoded: utf8 (bytes that are not UTF-8 are an error) or latin1 (ISO-8859-1)",
+      )
+        .choices(PREDICTIONS_ENCODINGS)
+        .default("utf8" as const),
+    )
     .action(async (predictions, opts) => {
       const categories = opts.superni === undefined ? undefined : await loadTaskCategories(opts.superni);
       const unknownTasks = new Set<string>();
-      const report = await scoreRows(readPredictionRows(predictions), {
+      const report = await scoreRows(readPredictionRows(predictions, { encoding: opts.encoding }), {
         variant: opts.variant,
         categoryOf: (task) => {
           const category = categories?.get(task);
@@ -50,7 +59,7 @@ export function registerScoreCommand(program: Command): void {
           `note: ${unknownTasks.size} task(s) without a category counted as "${UNKNOWN_CATEGORY}" (${where})`,
         );
       }
-      if (opts.json) printJson(report);
+      if (opts.json) printJson(report, { exact: true });
       else process.stdout.write(formatReport(report, opts.variant, opts.perTask === true) + "\n");
     });
 }
