@@ -19,6 +19,11 @@ const SPLIT_DIR = join("splits", "default");
 // Task names become folder names in a data build; "_prefinetune" and dot-names are reserved there.
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/** Whether a name can be a task's: letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
+export function isTaskName(name: string): boolean {
+  return TASK_NAME.test(name);
+}
+
 /** Read the split files and check every test task has its file. Task files themselves are read lazily. */
 export async function loadCheckout(dir: string): Promise<Checkout> {
   await requireDir(
