@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Truncation } from "../src/analysis/index.js";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
+import { roundPercent } from "../src/util/round.js";
 import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
 import { pftAndBaseline, tinyStudyYaml } from "./helpers/tiny-study.js";
 
@@ -119,10 +120,12 @@ describe.skipIf(!haveEngine)("study end to end (real engine, tiny model, CPU)", 
     expect(await readFile(join(out, "results.csv"), "utf8")).toMatch(
       /^run,arm,setting,budget,seed,model,encoding,task,category,metric,value,n\n/,
     );
-    // results.json is derived from the runs' own scores.json, figure for figure.
+    // results.json is derived from the runs' own scores.json, figure for figure (rounded to 4 decimals).
     for (const row of res.rows) {
       const scores = JSON.parse(await readFile(join(out, "runs", row.run, "scores.json"), "utf8"));
-      expect(row.value, `${row.run} ${row.task} ${row.metric}`).toBe(scores.tasks[row.task][row.metric]);
+      expect(row.value, `${row.run} ${row.task} ${row.metric}`).toBe(
+        roundPercent(scores.tasks[row.task][row.metric]),
+      );
     }
 
     // The report carries the truncation the engine reported (thesis-def-pos sources exceed 96 tokens),

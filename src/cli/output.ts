@@ -1,6 +1,12 @@
-/** One JSON document on stdout, for `--json`: nothing else may be printed on stdout in that mode. */
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+import { roundNumbers } from "../util/round.js";
+
+/**
+ * One JSON document on stdout, for `--json`: nothing else may be printed on stdout in that mode. Numbers
+ * are rounded for pasting (src/util/round.ts) unless `exact`: `score --json` keeps its figures to the last
+ * bit, because they are compared digit for digit with SuperNI's own evaluation (docs/scoring.md).
+ */
+export function printJson(value: unknown, opts: { exact?: boolean } = {}): void {
+  process.stdout.write(JSON.stringify(opts.exact ? value : roundNumbers(value), null, 2) + "\n");
 }
 
 /** Human-readable progress and notes go to stderr, so stdout stays clean for data. */

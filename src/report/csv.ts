@@ -2,9 +2,13 @@ import { join } from "node:path";
 import type { Analysis } from "../analysis/index.js";
 import { toCsv } from "../util/csv.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { roundPercent as pct } from "../util/round.js";
 import { matchingSentence } from "./sentences.js";
 
-/** The report's tables as CSV files (long format, one row per figure), for papers and spreadsheets. */
+/**
+ * The report's tables as CSV files (long format, one row per figure), for papers and spreadsheets. Figures
+ * in percent are rounded to 4 decimals here; toCsv rounds the rest to 6 significant digits.
+ */
 export function csvTables(a: Analysis): Record<string, string> {
   return {
     "overall.csv": toCsv(
@@ -25,14 +29,14 @@ export function csvTables(a: Analysis): Record<string, string> {
         o.arm,
         o.setting,
         o.budget,
-        o.rougeL,
-        o.ci[0],
-        o.ci[1],
-        o.micro,
+        pct(o.rougeL),
+        pct(o.ci[0]),
+        pct(o.ci[1]),
+        pct(o.micro),
         o.n_tasks,
         o.n_instances,
         o.seeds,
-        o.published,
+        pct(o.published),
       ]),
     ),
     "groups.csv": toCsv(
@@ -42,11 +46,11 @@ export function csvTables(a: Analysis): Record<string, string> {
         g.setting,
         g.budget,
         g.group,
-        g.rougeL,
-        g.ci[0],
-        g.ci[1],
+        pct(g.rougeL),
+        pct(g.ci[0]),
+        pct(g.ci[1]),
         g.n_tasks,
-        g.published,
+        pct(g.published),
       ]),
     ),
     "tasks.csv": toCsv(
@@ -81,9 +85,9 @@ export function csvTables(a: Analysis): Record<string, string> {
               c.arm,
               c.setting,
               c.budget,
-              cell.rougeL,
-              cell.ci[0],
-              cell.ci[1],
+              pct(cell.rougeL),
+              pct(cell.ci[0]),
+              pct(cell.ci[1]),
               cell.n_instances,
               tr?.train?.rows,
               tr?.train?.truncated_sources,
@@ -118,7 +122,7 @@ export function csvTables(a: Analysis): Record<string, string> {
         m.baseline,
         m.baseline_setting,
         m.baseline_budget,
-        m.baseline_rougeL,
+        pct(m.baseline_rougeL),
         m.budget_per_task,
         m.share_of_baseline,
         m.share_ci[0],
@@ -153,11 +157,11 @@ export function csvTables(a: Analysis): Record<string, string> {
         x.b.arm,
         x.b.setting,
         x.b.budget,
-        x.a_rougeL,
-        x.b_rougeL,
-        x.diff,
-        x.ci[0],
-        x.ci[1],
+        pct(x.a_rougeL),
+        pct(x.b_rougeL),
+        pct(x.diff),
+        pct(x.ci[0]),
+        pct(x.ci[1]),
         x.n_tasks,
         x.verdict,
       ]),

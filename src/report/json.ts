@@ -1,4 +1,5 @@
 import type { Analysis } from "../analysis/index.js";
+import { roundNumbers, roundPercent as pct, roundPercentPair as pctPair } from "../util/round.js";
 import {
   effectSentence,
   matchingSentence,
@@ -8,21 +9,22 @@ import {
 
 /**
  * The `report --json` document: the contract's keys ("overall", "matching", "groups") first, with
- * their contract fields, then extras (effects, the study's progress, method facts).
+ * their contract fields, then extras (effects, the study's progress, method facts). Figures in percent
+ * are rounded to 4 decimals, every other fraction to 6 significant digits (src/util/round.ts).
  */
 export function reportJson(a: Analysis): Record<string, unknown> {
-  return {
+  return roundNumbers({
     overall: a.overall.map((o) => ({
       arm: o.arm,
       setting: o.setting,
       budget: o.budget,
-      rougeL: o.rougeL,
-      ci: o.ci,
+      rougeL: pct(o.rougeL),
+      ci: pctPair(o.ci),
       n_tasks: o.n_tasks,
-      micro: o.micro,
+      micro: pct(o.micro),
       n_instances: o.n_instances,
       seeds: o.seeds,
-      published: o.published,
+      published: pct(o.published),
     })),
     matching: a.matching.map((r) => ({
       arm: r.arm,
@@ -32,7 +34,7 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       share_of_baseline: r.share_of_baseline,
       baseline_setting: r.baseline_setting,
       baseline_budget: r.baseline_budget,
-      baseline_rougeL: r.baseline_rougeL,
+      baseline_rougeL: pct(r.baseline_rougeL),
       at_first_budget: r.at_first_budget,
       share_ci: r.share_ci,
       reached_in: r.reached_in,
@@ -44,17 +46,17 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       setting: g.setting,
       budget: g.budget,
       group: g.group,
-      rougeL: g.rougeL,
-      ci: g.ci,
+      rougeL: pct(g.rougeL),
+      ci: pctPair(g.ci),
       n_tasks: g.n_tasks,
-      published: g.published,
+      published: pct(g.published),
     })),
     effects: a.effects.map((x) => ({
       effect: x.effect,
       a: { arm: x.a.arm, setting: x.a.setting, budget: x.a.budget },
       b: { arm: x.b.arm, setting: x.b.setting, budget: x.b.budget },
-      diff: x.diff,
-      ci: x.ci,
+      diff: pct(x.diff),
+      ci: pctPair(x.ci),
       n_tasks: x.n_tasks,
       verdict: x.verdict,
       sentence: effectSentence(x),
@@ -71,8 +73,8 @@ export function reportJson(a: Analysis): Record<string, unknown> {
             arm: c.arm,
             setting: c.setting,
             budget: c.budget,
-            rougeL: cell.rougeL,
-            ci: cell.ci,
+            rougeL: pct(cell.rougeL),
+            ci: pctPair(cell.ci),
             n_instances: cell.n_instances,
             truncation: cell.truncation,
           },
@@ -84,9 +86,17 @@ export function reportJson(a: Analysis): Record<string, unknown> {
     bootstrap: a.bootstrap,
     budget_axis: a.budget_axis,
     published_claims: a.published_claims && {
-      matching: a.published_claims.matching.map((m) => ({ ...m, sentence: publishedMatchSentence(m) })),
-      effects: a.published_claims.effects.map((x) => ({ ...x, sentence: publishedEffectSentence(x) })),
+      matching: a.published_claims.matching.map((m) => ({
+        ...m,
+        baseline_rougeL: pct(m.baseline_rougeL),
+        sentence: publishedMatchSentence(m),
+      })),
+      effects: a.published_claims.effects.map((x) => ({
+        ...x,
+        diff: pct(x.diff),
+        sentence: publishedEffectSentence(x),
+      })),
     },
     notes: a.notes,
-  };
+  });
 }

@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { toCsv } from "../util/csv.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
+import { roundPercent } from "../util/round.js";
 import type { StudyStore } from "./store/index.js";
 
 /**
  * STUDY/results.json and results.csv: one row per (done run, task, metric), derived from runs/ alone
- * (rebuildable at any time). Values are percent (0-100), as in scores.json.
+ * (rebuildable at any time). Values are percent (0-100), as in scores.json, rounded to 4 decimals in the
+ * files (src/util/round.ts); scores.json keeps them exact.
  */
 
 export const METRICS = ["rougeL", "rouge1", "exact_match"] as const;
@@ -79,12 +81,13 @@ export async function collectResults(store: StudyStore): Promise<Results> {
 
 export async function writeResults(store: StudyStore): Promise<Results> {
   const results = await collectResults(store);
-  await writeJsonAtomic(join(store.dir, "results.json"), results);
+  const rows = results.rows.map((r) => ({ ...r, value: roundPercent(r.value) }));
+  await writeJsonAtomic(join(store.dir, "results.json"), { ...results, rows });
   await writeFileAtomic(
     join(store.dir, "results.csv"),
     toCsv(
       COLUMNS,
-      results.rows.map((r) => COLUMNS.map((c) => r[c])),
+      rows.map((r) => COLUMNS.map((c) => r[c])),
     ),
   );
   return results;

@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
+import { roundFigure } from "./round.js";
 
-/** A CSV cell: text, a number (rounded to 6 decimals: no float noise), or empty. */
+/** A CSV cell: text, a number (rounded to 6 significant digits, src/util/round.ts: no float noise), or empty. */
 export type CsvCell = string | number | null | undefined;
 
 /**
@@ -18,6 +19,6 @@ export function toCsv(header: readonly string[], rows: readonly CsvCell[][]): st
 
 function csvText(v: CsvCell): string {
   if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) return "";
-  if (typeof v === "number") return String(Math.round(v * 1e6) / 1e6);
+  if (typeof v === "number") return String(roundFigure(v));
   return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
 }
