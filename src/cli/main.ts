@@ -5,25 +5,19 @@ import { registerScoreCommand } from "./commands/score.js";
 import { registerModelCommands } from "./commands/model.js";
 import { registerTrainCommand } from "./commands/train.js";
 import { registerStudyCommands } from "./commands/study.js";
-import { registerCheckCommand } from "./commands/check.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
-import { example } from "./help.js";
 import { registerTaskCommands } from "./commands/task.js";
 
 export function buildProgram(): Command {
   const program = new Command()
     .name("quicklearn")
     .description(
-      "sample-efficiency studies of instruction tuning: how few labelled examples an instruction-tuned model " +
-        "needs to match a fully supervised one (after Gupta, 2023, 'Instruction Tuned Models Are Quick Learners')",
+      "Sample-efficiency studies of instruction tuning: how few labelled examples an instruction-tuned model needs\n" +
+        "to match a fully supervised one (after Gupta, 2023, 'Instruction Tuned Models Are Quick Learners').",
     )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText(
-      "after",
-      example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
-    )
     .exitOverride();
   registerDemoCommand(program);
   registerDataCommands(program);
@@ -32,7 +26,6 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTrainCommand(program);
   registerStudyCommands(program);
-  registerCheckCommand(program);
   registerReportCommand(program);
   // Sub-commands inherit exitOverride so parse errors come back to main() instead of exiting.
   for (const c of program.commands) propagateExitOverride(c as unknown as Command);
