@@ -7,17 +7,22 @@ import { registerTrainCommand } from "./commands/train.js";
 import { registerStudyCommands } from "./commands/study.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { example } from "./help.js";
 import { registerTaskCommands } from "./commands/task.js";
 
 export function buildProgram(): Command {
   const program = new Command()
     .name("quicklearn")
     .description(
-      "Sample-efficiency studies of instruction tuning: how few labelled examples an instruction-tuned model needs\n" +
-        "to match a fully supervised one (after Gupta, 2023, 'Instruction Tuned Models Are Quick Learners').",
+      "sample-efficiency studies of instruction tuning: how few labelled examples an instruction-tuned model " +
+        "needs to match a fully supervised one (after Gupta, 2023, 'Instruction Tuned Models Are Quick Learners')",
     )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
+    )
     .exitOverride();
   registerDemoCommand(program);
   registerDataCommands(program);

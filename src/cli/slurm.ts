@@ -4,6 +4,7 @@ import { gresWithGpus, SlurmExecutor } from "../runner/slurm/executor.js";
 import { validateSlurmOptions, type SlurmOptions } from "../runner/slurm/script.js";
 import type { SubmitOptions, SubmitResult } from "../runner/slurm/submit.js";
 import { UserError } from "../util/errors.js";
+import { example } from "./help.js";
 import { formatTable, info, printJson } from "./output.js";
 import { wholeNumber } from "./parse.js";
 
@@ -20,8 +21,9 @@ export function registerCancelCommand(program: Command): void {
   program
     .command("cancel")
     .description("cancel a study's SLURM jobs (recorded in DIR/slurm/jobs.json); finished runs stay done")
-    .argument("<dir>", "study directory")
+    .argument("<dir>", "the study directory")
     .option("--json", "print the result as JSON")
+    .addHelpText("after", example("cancel studies/s1"))
     .action(async (dir: string, o: { json?: boolean }) => {
       const r = await cancelStudy(dir);
       if (!r)

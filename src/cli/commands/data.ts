@@ -19,11 +19,21 @@ import {
   type ThesisDataset,
 } from "../../data/index.js";
 import { loadCheckout, readTask } from "../../superni/index.js";
+import { example } from "../help.js";
 import { formatTable, info, printJson } from "../output.js";
 import { wholeNumber } from "../parse.js";
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command("data").description("SuperNI data: statistics and dataset builds");
+  const data = program
+    .command("data")
+    .description("SuperNI data: statistics and dataset builds")
+    .addHelpText(
+      "after",
+      example(
+        "data stats --superni natural-instructions",
+        "data build --superni natural-instructions --out data",
+      ),
+    );
 
   data
     .command("stats")
@@ -32,6 +42,7 @@ export function registerDataCommands(program: Command): void {
     )
     .requiredOption("--superni <dir>", "SuperNI checkout (tasks/ and splits/default/)")
     .option("--json", "print one JSON document")
+    .addHelpText("after", example("data stats --superni natural-instructions --json"))
     .action(async (opts) => {
       const result = await dataStats(opts.superni, progress("reading tasks"));
       if (opts.json) printJson(result.stats);
@@ -64,6 +75,12 @@ export function registerDataCommands(program: Command): void {
       ),
     )
     .option("--json", "print a JSON summary")
+    .addHelpText(
+      "after",
+      example(
+        "data build --superni natural-instructions --out data --budgets 100,1000,all --encodings plain",
+      ),
+    )
     .action(async (opts) => {
       const encodings = parseEncodingList(opts.encodings);
       const started = Date.now();
@@ -122,6 +139,12 @@ export function registerDataCommands(program: Command): void {
       String(DEFAULT_POSITIVE_EXAMPLES),
     )
     .option("--json", "print JSON lines: one {id, task, source, references} per instance, in split order")
+    .addHelpText(
+      "after",
+      example(
+        "encode --superni assets/demo/superni --task task020_mctaco_span_based_question --encoding plain",
+      ),
+    )
     .action(async (opts) => {
       const encoding = parseEncoding(opts.encoding);
       const k = wholeNumber("--examples", 0)(opts.examples);

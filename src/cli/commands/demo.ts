@@ -1,27 +1,32 @@
-import type { Command } from "@commander-js/extra-typings";
+import { Option, type Command } from "@commander-js/extra-typings";
 import { isAbsolute, relative } from "node:path";
 import { reportJson } from "../../report/index.js";
 import { progressLine } from "../../report/text.js";
 import { ProgressView, type Executor } from "../../runner/index.js";
 import { runDemo } from "../../demo/index.js";
 import { UserError } from "../../util/errors.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
+import { studyDirArg } from "../study-dir.js";
 
 /** `quicklearn demo`: the offline demo study (src/demo), the README's main command. */
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description(
-      "the offline demo: a miniature of the thesis's study on bundled SuperNI tasks, with a tiny model on CPU\n" +
-        "(no GPU, no internet, no SuperNI checkout); writes DIR/report.html. Run it again to resume.",
+      "the offline demo: a miniature of the thesis's study on bundled SuperNI tasks, with a tiny model on CPU " +
+        "(no GPU, no internet, no SuperNI checkout); writes DIR/report.html; run it again to resume",
     )
-    .option("--out <dir>", "the demo's study directory (created; reused to resume)", "quicklearn-demo")
+    .argument("[dir]", `the demo's study directory (created; reused to resume; default: ${DEMO_DIR})`)
+    .addOption(new Option("--out <dir>", "the demo's study directory (the old form of DIR)").hideHelp())
     .option("--quick", "a shortened demo (3 tasks, smaller pre-finetuning, 1 epoch): what CI runs")
     .option("--json", "print the outcome as one JSON document (progress stays on stderr)")
-    .action(async (opts) => {
+    .addHelpText("after", example("demo", "demo --quick /tmp/demo --json"))
+    .action(async (dir, opts) => {
+      const out = studyDirArg(dir, opts.out, "--out") ?? DEMO_DIR;
       const result = await withDemoInterrupts((onExecutor) =>
         runDemo({
-          out: opts.out,
+          out,
           quick: opts.quick ?? false,
           say: info,
           events: (total, done) => new ProgressView(total, done),
@@ -58,6 +63,8 @@ export function registerDemoCommand(program: Command): void {
         );
     });
 }
+
+const DEMO_DIR = "quicklearn-demo";
 
 /** A path relative to the current folder when it lies inside it, else absolute. */
 function shortPath(path: string): string {

@@ -1,10 +1,14 @@
 import { Option, type Command } from "@commander-js/extra-typings";
 import { makeTinyModel, TINY_ARCHS } from "../../engine/index.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { fraction, wholeNumber } from "../parse.js";
 
 export function registerModelCommands(program: Command): void {
-  const model = program.command("model").description("models for the engine");
+  const model = program
+    .command("model")
+    .description("models for the engine")
+    .addHelpText("after", example("model tiny --arch t5 --out models/tiny"));
 
   model
     .command("tiny")
@@ -26,6 +30,7 @@ export function registerModelCommands(program: Command): void {
       "give the tokenizer a ChatML chat template (llama, qwen2), for arms with `template: chat`",
     )
     .option("--json", "print one JSON document")
+    .addHelpText("after", example("model tiny --arch t5 --out models/tiny --corpus assets/demo/superni"))
     .action(async (opts) => {
       const result = await makeTinyModel({
         arch: opts.arch,

@@ -2,6 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { DEFAULT_BOOTSTRAP } from "../../analysis/index.js";
 import { reportJson, writeReport } from "../../report/index.js";
 import { progressLine } from "../../report/text.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { wholeNumber } from "../parse.js";
 
@@ -9,10 +10,10 @@ export function registerReportCommand(program: Command): void {
   program
     .command("report")
     .description(
-      "Analyse a study directory (finished or partial) and write its report: one self-contained HTML page\n" +
-        "(inline SVG charts, tables, claims with bootstrap intervals); optionally Markdown, CSV and PNG charts.",
+      "analyse a study directory (finished or partial) and write its report: one self-contained HTML page " +
+        "(inline SVG charts, tables, claims with bootstrap intervals); optionally Markdown, CSV and PNG charts",
     )
-    .argument("<dir>", "study directory (the one holding plan.json)")
+    .argument("<dir>", "the study directory (the one holding plan.json)")
     .option("--out <file>", "HTML report path (default: DIR/report.html)")
     .option("--md <file>", "also write the report as Markdown")
     .option("--csv <dir>", "also write the tables as CSV files into this folder")
@@ -25,6 +26,10 @@ export function registerReportCommand(program: Command): void {
       DEFAULT_BOOTSTRAP.resamples,
     )
     .option("--seed <n>", "bootstrap PRNG seed", wholeNumber("--seed", 0), DEFAULT_BOOTSTRAP.seed)
+    .addHelpText(
+      "after",
+      example("report studies/s1", "report studies/s1 --md report.md --csv tables --json"),
+    )
     .action(async (dir, opts) => {
       const { analysis, written } = await writeReport(dir, {
         out: opts.out,

@@ -10,6 +10,7 @@ import {
   type ScoreReport,
 } from "../../metrics/index.js";
 import { UserError } from "../../util/errors.js";
+import { example } from "../help.js";
 import { formatTable, info, printJson } from "../output.js";
 
 export function registerScoreCommand(program: Command): void {
@@ -30,6 +31,10 @@ export function registerScoreCommand(program: Command): void {
     )
     .option("--json", "print one JSON document (figures in percent, unrounded)")
     .option("--per-task", "also print a row per task")
+    .addHelpText(
+      "after",
+      example("score predictions.jsonl --per-task", "score predictions.jsonl --variant thesis --json"),
+    )
     .option("--superni <dir>", "SuperNI checkout giving the category of rows that carry none")
     .addOption(
       new Option(

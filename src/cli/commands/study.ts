@@ -39,8 +39,10 @@ import {
   slurmStatusSection,
   type SlurmCliOptions,
 } from "../slurm.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { indexList, positiveNumber, wholeNumber } from "../parse.js";
+import { runArgs, studyDirArg } from "../study-dir.js";
 
 /**
  * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's
@@ -53,6 +55,7 @@ export function registerStudyCommands(program: Command): void {
     .argument("[file]", "where to write it", "study.yaml")
     .addOption(new Option("--preset <name>", "which example").choices(Object.keys(PRESETS)).default("thesis"))
     .option("--force", "overwrite an existing file")
+    .addHelpText("after", example("init study.yaml --preset demo"))
     .action(async (file, opts) => {
       try {
         await writeFile(file, presetText(opts.preset), { flag: opts.force ? "w" : "wx" });
@@ -81,6 +84,10 @@ export function registerStudyCommands(program: Command): void {
     )
     .option("--bench <file>", "engine figures for the cost estimate: a `quicklearn_engine.bench --out` JSON")
     .option("--json", "print the plan as one JSON document")
+    .addHelpText(
+      "after",
+      example("plan study.yaml --superni natural-instructions", "plan --preset thesis --json"),
+    )
     .action(async (file, opts) => {
       const study = await loadStudyArg(file, opts.preset, process.cwd());
       const context = await studyContext(study, {
@@ -103,9 +110,10 @@ export function registerStudyCommands(program: Command): void {
   program
     .command("run")
     .description("run a study: build its data, train and evaluate every run, score; resumes where it stopped")
-    .argument("[study]", "study spec (YAML)")
+    .argument("[study]", "study spec (YAML); leave it out with --preset")
+    .argument("[dir]", "the study directory (created; reused to resume)")
     .option("--preset <name>", `a built-in study: ${Object.keys(PRESETS).join(", ")}`)
-    .requiredOption("--out <dir>", "the study directory (created; reused to resume)")
+    .addOption(new Option("--out <dir>", "the study directory (the old form of DIR)").hideHelp())
     .option("--superni <dir>", "SuperNI checkout (else the spec's superni: field)")
     .addOption(shared.cpu())
     .option(
@@ -117,10 +125,22 @@ export function registerStudyCommands(program: Command): void {
     .addOption(shared.retries())
     .addOption(shared.mtlProcesses())
     .addOption(shared.mtlParallel())
-    .action(async (file, opts) => {
+    .option(
+      "--json",
+      "print a summary as one JSON document at the end: the status counts and the results files",
+    )
+    .addHelpText(
+      "after",
+      example(
+        "run study.yaml studies/s1 --gpus 0,1",
+        "run --preset demo --superni assets/demo/superni studies/demo --cpu --json",
+      ),
+    )
+    .action(async (first, second, opts) => {
+      const { file, dir: out } = runArgs([first, second], opts);
       if (opts.cpu && opts.gpus) throw new UserError("--cpu and --gpus exclude each other");
       const mtl = mtlOptionsFrom(opts);
-      const study = await loadStudyArg(file, opts.preset, resolve(opts.out));
+      const study = await loadStudyArg(file, opts.preset, resolve(out));
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
       const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
       const gpus = opts.gpus ?? (opts.cpu || slurm ? undefined : gpusFound());
@@ -133,7 +153,7 @@ export function registerStudyCommands(program: Command): void {
         );
       const result = await withInterrupts(executor, () =>
         runStudy(study, {
-          out: opts.out,
+          out,
           superni: opts.superni,
           preset: opts.preset ?? null,
           retries: opts.retries,
@@ -144,17 +164,26 @@ export function registerStudyCommands(program: Command): void {
           },
         }),
       );
-      if (slurm) return; // submitted: the array tasks do the work; `quicklearn status` follows them
       const s = result.status;
+      if (opts.json)
+        printJson({
+          dir: resolve(out),
+          executor: slurm ? "slurm" : "local",
+          ...s,
+          stopped: result.summary.stopped,
+          results_csv: resolve(out, "results.csv"),
+          results_json: resolve(out, "results.json"),
+        });
+      if (slurm) return; // submitted: the array tasks do the work; `quicklearn status` follows them
       info(
-        `${opts.out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(opts.out, "results.csv")}`,
+        `${out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(out, "results.csv")}`,
       );
       if (result.summary.stopped)
         throw new UserError("stopped; run the same command again to resume", undefined, 130);
       if (s.failed > 0)
         throw new UserError(
           `${s.failed} run(s) failed, e.g. ${s.failures[0]!.id}: ${s.failures[0]!.error}`,
-          `see quicklearn status ${opts.out}; running the same command again retries them`,
+          `see quicklearn status ${out}; running the same command again retries them`,
           1,
         );
     });
@@ -164,6 +193,7 @@ export function registerStudyCommands(program: Command): void {
     .description("where a study stands: runs done, failed, running, pending")
     .argument("<dir>", "the study directory")
     .option("--json", "print one JSON document")
+    .addHelpText("after", example("status studies/s1", "status studies/s1 --json"))
     .action(async (dir, opts) => {
       const store = await openStudy(dir);
       const s = await store.summary();
@@ -182,11 +212,17 @@ export function registerStudyCommands(program: Command): void {
   program
     .command("worker")
     .description("run a share of a study's runs in this process (what each SLURM array task runs)")
-    .requiredOption("--study <dir>", "the study directory (made by quicklearn run or run --executor slurm)")
+    .argument("[dir]", "the study directory (made by quicklearn run or run --executor slurm)")
+    .addOption(new Option("--study <dir>", "the study directory (the old form of DIR)").hideHelp())
     .option("--runs <ids>", "comma-separated run ids", (s) => s.split(",").filter(Boolean))
     .option("--shard <i/n>", "the i-th of n shares of the runs (0-based), e.g. $SLURM_ARRAY_TASK_ID/8")
     .addOption(shared.cpu())
-    .option("--gpu <index>", "run on this GPU (CUDA_VISIBLE_DEVICES)", wholeNumber("--gpu", 0))
+    .option("--gpus <index>", "run on this GPU (CUDA_VISIBLE_DEVICES): one index", indexList("--gpus"))
+    .addOption(
+      new Option("--gpu <index>", "run on this GPU (the old form of --gpus)")
+        .argParser(wholeNumber("--gpu", 0))
+        .hideHelp(),
+    )
     .addOption(shared.retries())
     .addOption(shared.mtlProcesses())
     .addOption(shared.mtlParallel())
@@ -196,8 +232,21 @@ export function registerStudyCommands(program: Command): void {
       wholeNumber("--mtl-nodes", 1),
     )
     .option("--json", "print the outcome as one JSON document")
-    .action(async (opts) => {
-      if (opts.cpu && opts.gpu !== undefined) throw new UserError("--cpu and --gpu exclude each other");
+    .addHelpText(
+      "after",
+      example("worker studies/s1 --shard 0/4 --gpus 0", "worker studies/s1 --runs ID1,ID2 --cpu --json"),
+    )
+    .action(async (dirArg, opts) => {
+      const dir = studyDirArg(dirArg, opts.study, "--study");
+      if (dir === undefined)
+        throw new UserError(
+          "worker: no study directory given",
+          "quicklearn worker DIR --shard I/N (or --runs IDS)",
+        );
+      const gpu = workerGpu(opts.gpus, opts.gpu);
+      // Messages name the flag as the user typed it (--gpu is the old name of --gpus).
+      const gpuFlag = opts.gpu === undefined ? "--gpus" : "--gpu";
+      if (opts.cpu && gpu !== undefined) throw new UserError(`--cpu and ${gpuFlag} exclude each other`);
       const mtl = mtlOptionsFrom(opts);
       if (opts.mtlNodes !== undefined) {
         if (!mtl) throw new UserError("--mtl-nodes only applies with --mtl-processes N");
@@ -207,23 +256,23 @@ export function registerStudyCommands(program: Command): void {
           mtl.multiNode = (runDir) => slurmMultiNode(nodes, runDir);
         }
       }
-      if (mtl && opts.gpu !== undefined && mtl.processes > 1)
+      if (mtl && gpu !== undefined && mtl.processes > 1)
         throw new UserError(
-          `--mtl-processes ${mtl.processes} needs ${mtl.processes} GPUs, but --gpu gives one`,
-          "leave out --gpu: the processes take the GPUs the job was given (CUDA_VISIBLE_DEVICES)",
+          `--mtl-processes ${mtl.processes} needs ${mtl.processes} GPUs, but ${gpuFlag} gives one`,
+          `leave out ${gpuFlag}: the processes take the GPUs the job was given (CUDA_VISIBLE_DEVICES)`,
         );
-      const ids = await selectRuns(opts.study, {
+      const ids = await selectRuns(dir, {
         runs: opts.runs,
         shard: opts.shard ? parseShard(opts.shard) : undefined,
       });
-      const slot = workerSlots({ cpu: opts.cpu, gpus: opts.gpu === undefined ? undefined : [opts.gpu] })[0]!;
+      const slot = workerSlots({ cpu: opts.cpu, gpus: gpu === undefined ? undefined : [gpu] })[0]!;
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       let summary;
       try {
-        summary = await runWorker(opts.study, ids, {
+        summary = await runWorker(dir, ids, {
           slot,
           retries: opts.retries,
           startEngine: startEngineWorker,
@@ -311,6 +360,18 @@ const shared = {
       "how the --mtl-processes share a run: ddp (a full copy each) or fsdp (weights and optimizer state sharded)",
     ).choices(["ddp", "fsdp"] as const),
 };
+
+/** A worker's one GPU: `--gpus K`, or the old `--gpu K`. */
+function workerGpu(gpus: number[] | undefined, gpu: number | undefined): number | undefined {
+  if (gpus !== undefined && gpu !== undefined)
+    throw new UserError("--gpus and --gpu name the same thing: give --gpus");
+  if (gpus !== undefined && gpus.length !== 1)
+    throw new UserError(
+      `--gpus ${gpus.join(",")}: a worker runs on one GPU`,
+      "start one worker per GPU, e.g. --shard 0/2 --gpus 0 and --shard 1/2 --gpus 1",
+    );
+  return gpus?.[0] ?? gpu;
+}
 
 /** Without --gpus or --cpu, several GPUs on this machine get one worker each (one GPU: the engine's choice). */
 function gpusFound(): number[] | undefined {

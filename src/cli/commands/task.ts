@@ -11,18 +11,23 @@ import {
   type Spread,
   type TaskSummary,
 } from "../../superni/index.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { wholeNumber } from "../parse.js";
+
+const IMPORT_EXAMPLE =
+  'task import tickets.csv --out tasks --name task9001_tickets --input text --output label --definition "Label the ticket."';
 
 export function registerTaskCommands(program: Command): void {
   const task = program
     .command("task")
-    .description("your own tasks: import a data file as a SuperNI task, show a task");
+    .description("your own tasks: import a data file as a SuperNI task, show a task")
+    .addHelpText("after", example(IMPORT_EXAMPLE, "task show tasks task9001_tickets"));
 
   task
     .command("import")
     .description(
-      "write a data file (CSV, TSV, JSON lines, JSON, Parquet) as a SuperNI task DIR/tasks/NAME.json and list it\n" +
+      "write a data file (CSV, TSV, JSON lines, JSON, Parquet) as a SuperNI task DIR/tasks/NAME.json and list it " +
         "in DIR/splits/default/test_tasks.txt; DIR is then a SuperNI checkout for --superni and a study's superni:",
     )
     .argument("<file>", "the data file: one row per labelled example")
@@ -59,6 +64,7 @@ export function registerTaskCommands(program: Command): void {
     .option("--seed <n>", "seed of the positive-example draw", wholeNumber("--seed", 0), DEFAULT_IMPORT_SEED)
     .option("--force", "replace DIR/tasks/NAME.json when it exists")
     .option("--json", "print one JSON document")
+    .addHelpText("after", example(IMPORT_EXAMPLE))
     .action(async (file, opts) => {
       const result = await importTask({
         file,
@@ -88,6 +94,7 @@ export function registerTaskCommands(program: Command): void {
     .argument("<name>", "task name (its file is DIR/tasks/NAME.json)")
     .option("--instances <n>", "instances to show", wholeNumber("--instances", 0), 3)
     .option("--json", "print one JSON document")
+    .addHelpText("after", example("task show tasks task9001_tickets --instances 5"))
     .action(async (dir, name, opts) => {
       const { task, summary } = await summarizeTask(dir, name, opts.instances);
       const split = downstreamSplit(task);

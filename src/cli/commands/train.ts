@@ -10,6 +10,7 @@ import {
 } from "../../engine/index.js";
 import { readJsonFile } from "../../util/fs.js";
 import { UserError } from "../../util/errors.js";
+import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 
 export function registerTrainCommand(program: Command): void {
@@ -35,6 +36,10 @@ export function registerTrainCommand(program: Command): void {
       "data-parallel processes through torchrun (one per GPU; gloo on the CPU); docs/engine.md, Multi-GPU",
     )
     .option("--json", "print the run result as one JSON document")
+    .addHelpText(
+      "after",
+      example("train --spec runs/r1/spec.json --device cpu", "train --spec spec.json --nproc 2"),
+    )
     .action(async (opts) => {
       const raw = await readJsonFile(opts.spec);
       const parsed = RunSpec.safeParse(raw);

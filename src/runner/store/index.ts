@@ -286,7 +286,7 @@ export async function openStudy(dir: string): Promise<StudyStore> {
   if (!(await exists(store.planPath)))
     throw new UserError(
       `${dir}: not a study directory (no plan.json)`,
-      "create one with quicklearn run STUDY.yaml --out DIR",
+      "create one with quicklearn run STUDY.yaml DIR",
     );
   return store;
 }
