@@ -18,7 +18,10 @@ import {
   type StatsResult,
   type ThesisDataset,
 } from "../../data/index.js";
+import { loadChatTemplate } from "../../data/chat-template.js";
+import { RunSpec } from "../../engine/index.js";
 import { loadCheckout, readTask } from "../../superni/index.js";
+import { UserError } from "../../util/errors.js";
 import { example } from "../help.js";
 import { formatTable, info, printJson } from "../output.js";
 import { wholeNumber } from "../parse.js";
@@ -138,6 +141,12 @@ export function registerDataCommands(program: Command): void {
       "positive examples in the encodings that show them",
       String(DEFAULT_POSITIVE_EXAMPLES),
     )
+    .addOption(
+      new Option("--template <template>", "chat: the source as the user message in --model's chat template")
+        .choices(RunSpec.shape.template.unwrap().options)
+        .default("none"),
+    )
+    .option("--model <model>", "with --template chat: model folder, or hub id in the Hugging Face cache")
     .option("--json", "print JSON lines: one {id, task, source, references} per instance, in split order")
     .addHelpText(
       "after",
@@ -148,6 +157,16 @@ export function registerDataCommands(program: Command): void {
     .action(async (opts) => {
       const encoding = parseEncoding(opts.encoding);
       const k = wholeNumber("--examples", 0)(opts.examples);
+      if (opts.template === "chat" && opts.model === undefined)
+        throw new UserError(
+          "--template chat: needs --model (the model whose chat template renders the prompt)",
+          "e.g. --template chat --model Qwen/Qwen2.5-0.5B-Instruct, or a local model folder",
+        );
+      if (opts.template === "none" && opts.model !== undefined)
+        throw new UserError(
+          "--model: only --template chat reads a model; add --template chat or leave it out",
+        );
+      const chat = opts.model === undefined ? null : await loadChatTemplate(opts.model);
       const task = await readTask(await loadCheckout(opts.superni), opts.task);
       const split = downstreamSplit(task);
       if (split.small) {
@@ -155,7 +174,9 @@ export function registerDataCommands(program: Command): void {
           `note: ${task.name} is a small task (${task.instances.length} instances): train = validation = test`,
         );
       }
-      const source = encoder(encoding, task, { k });
+      const encode = encoder(encoding, task, { k });
+      // What the engine's `template: chat` feeds the model: the encoded source as the user's turn.
+      const source = chat ? (inst: Parameters<typeof encode>[0]) => chat.prompt(encode(inst)) : encode;
       const instances = split[opts.split as "train" | "validation" | "test"];
       let out = "";
       for (const inst of instances) {
