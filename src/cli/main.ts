@@ -5,6 +5,7 @@ import { registerScoreCommand } from "./commands/score.js";
 import { registerModelCommands } from "./commands/model.js";
 import { registerTrainCommand } from "./commands/train.js";
 import { registerStudyCommands } from "./commands/study.js";
+import { registerCheckCommand } from "./commands/check.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { example } from "./help.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTrainCommand(program);
   registerStudyCommands(program);
+  registerCheckCommand(program);
   registerReportCommand(program);
   // Sub-commands inherit exitOverride so parse errors come back to main() instead of exiting.
   for (const c of program.commands) propagateExitOverride(c as unknown as Command);

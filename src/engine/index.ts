@@ -4,3 +4,4 @@ export type { EngineEvent, ProgressEvent, RunOutputs, RunResult } from "./events
 export { makeTinyModel, TINY_ARCHS, type TinyArch, type TinyModelInfo, type TinyModelOptions } from "./tiny.js";
 export { RunSpec, TrainSpec, EvalSpec, LoraSpec, type RunSpecInput } from "./spec.js";
 export { runDistributed, torchrunArgs, type DistributedRunOptions } from "./launch.js";
+export { checkEngineInputs, type EngineCheckOptions, type EngineFinding, type Finding } from "./check.js";

@@ -15,6 +15,14 @@ export { DagScheduler, type SchedRun } from "./scheduler.js";
 export { runWorker, selectRuns, parseShard, type WorkerOptions, type WorkerSummary } from "./worker.js";
 export { runStudy, type RunStudyOptions, type RunStudyResult } from "./run-study.js";
 export { prepareStudy, executionRuns, type Prepared } from "./prepare.js";
+export {
+  preflight,
+  PreflightError,
+  isPreflightError,
+  formatBytes,
+  type Finding,
+  type PreflightOptions,
+} from "./preflight.js";
 export { writeResults, collectResults, METRICS, type ResultRow, type Results } from "./results.js";
 export { FileLock, isHeld, describeHolder, type LockOwner } from "./lock.js";
 export { ProgressView } from "./progress.js";

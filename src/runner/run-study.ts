@@ -5,6 +5,7 @@ import type { LoadedStudy } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
 import type { ExecutionSummary, Executor, ExecutorEvents } from "./executor.js";
 import { describeHolder, FileLock } from "./lock.js";
+import { isPreflightError, preflight, PreflightError, type PreflightOptions } from "./preflight.js";
 import { executionRuns, prepareStudy, type Prepared } from "./prepare.js";
 import { writeResults, type Results } from "./results.js";
 import { StudyStore, type StatusSummary } from "./store/index.js";
@@ -21,6 +22,8 @@ export interface RunStudyOptions {
   onData?: (done: number, total: number, task: string) => void;
   /** Lets the caller stop the executor (Ctrl-C) once it exists. */
   onExecutor?: (executor: Executor) => void;
+  /** Check the device, models, data and disk before the first run (`quicklearn check`); null: skip. */
+  preflight?: PreflightOptions | null;
 }
 
 export interface RunStudyResult {
@@ -46,8 +49,9 @@ export async function runStudy(study: LoadedStudy, opts: RunStudyOptions): Promi
   try {
     return await runLocked(store, study, opts);
   } catch (e) {
-    // Refused before anything was planned (bad checkout, missing model): leave no empty study behind.
-    if (created && !existsSync(store.planPath)) await rm(store.dir, { recursive: true, force: true });
+    // Refused before any run (bad checkout, missing model, a failed preflight): leave no study behind.
+    if (created && (!existsSync(store.planPath) || isPreflightError(e)))
+      await rm(store.dir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -68,6 +72,14 @@ async function runLocked(
     );
   try {
     const prepared = await prepareStudy(store, study, opts);
+    if (opts.preflight) {
+      const findings = await preflight(store, opts.preflight);
+      if (findings.some((f) => !f.ok))
+        throw new PreflightError(
+          findings,
+          `quicklearn check ${opts.out} lists every check; fix these, or pass --no-check to run anyway`,
+        );
+    }
     const view = opts.events?.(prepared.plan.runs.length, prepared.done.size);
     for (const note of prepared.notes) view?.note?.(note);
     opts.onExecutor?.(opts.executor);

@@ -116,12 +116,9 @@ export function registerStudyCommands(program: Command): void {
     .addOption(new Option("--out <dir>", "the study directory (the old form of DIR)").hideHelp())
     .option("--superni <dir>", "SuperNI checkout (else the spec's superni: field)")
     .addOption(shared.cpu())
-    .option(
-      "--gpus <list>",
-      "GPU indices, one worker per GPU (e.g. 0,1; default: every GPU found)",
-      indexList("--gpus"),
-    )
+    .addOption(shared.gpus())
     .option("--max-parallel <n>", "number of engine workers", wholeNumber("--max-parallel", 1))
+    .option("--no-check", "skip the preflight (quicklearn check) before the first run")
     .addOption(shared.retries())
     .addOption(shared.mtlProcesses())
     .addOption(shared.mtlParallel())
@@ -144,10 +141,11 @@ export function registerStudyCommands(program: Command): void {
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
       const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
       const gpus = opts.gpus ?? (opts.cpu || slurm ? undefined : gpusFound());
+      const slots = workerSlots({ cpu: opts.cpu, gpus, maxParallel: opts.maxParallel });
       const executor =
         slurm ??
         new LocalExecutor(
-          workerSlots({ cpu: opts.cpu, gpus, maxParallel: opts.maxParallel }),
+          slots,
           startEngineWorker,
           mtl ? { options: mtl, start: startDistributedEngine, gpus } : undefined,
         );
@@ -158,6 +156,10 @@ export function registerStudyCommands(program: Command): void {
           preset: opts.preset ?? null,
           retries: opts.retries,
           executor,
+          // SLURM's jobs run on other machines: their GPUs are not this one's to check.
+          preflight: opts.check
+            ? { gpus: slurm ? undefined : gpus, inFlight: slurm ? 1 : slots.length }
+            : null,
           events: slurm ? undefined : (total, done) => new ProgressView(total, done),
           onData: (done, total, task) => {
             if (done === total || done % 20 === 0) info(`data: ${done}/${total} tasks (${task})`);
@@ -341,9 +343,14 @@ export async function withInterrupts<T>(executor: Executor, body: () => Promise<
   }
 }
 
-/** The flags `run` and `worker` share, declared once (each call makes a fresh Option for its command). */
-const shared = {
+/** The flags `run`, `worker` and `check` share, declared once (each call makes a fresh Option for its command). */
+export const shared = {
   cpu: () => new Option("--cpu", "run on CPU"),
+  gpus: () =>
+    new Option(
+      "--gpus <list>",
+      "GPU indices, one worker per GPU (e.g. 0,1; default: every GPU found)",
+    ).argParser(indexList("--gpus")),
   retries: () =>
     new Option("--retries <n>", "retries of a failed run before it is marked failed")
       .argParser(wholeNumber("--retries", 0))
