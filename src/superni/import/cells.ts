@@ -1,8 +1,7 @@
 import { UserError } from "../../util/errors.js";
 import { typeName } from "./json.js";
 import { InvalidUtf8Cell, type SourceRow, type SourceTable } from "./table.js";
-import { hexByte, sequenceStart } from "./text.js";
-import { firstInvalidUtf8 } from "../read.js";
+import { describeCellFault } from "./text.js";
 
 /** A column the import uses, with the flag that named it (for messages). */
 export interface ColumnRef {
@@ -73,13 +72,11 @@ function scalarText(value: unknown, where: string): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
     return String(value);
-  if (value instanceof InvalidUtf8Cell) {
-    const at = sequenceStart(value.bytes, firstInvalidUtf8(value.bytes));
+  if (value instanceof InvalidUtf8Cell)
     throw new UserError(
-      `${where}: not valid UTF-8: invalid byte ${hexByte(value.bytes[at])} at byte ${at} of the cell`,
+      `${where}: not valid UTF-8: ${describeCellFault(value.bytes)}`,
       "write text columns as UTF-8 strings",
     );
-  }
   throw new UserError(`${where}: expected text, got ${typeName(value)}`);
 }
 

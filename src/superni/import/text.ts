@@ -1,5 +1,5 @@
 import { UserError } from "../../util/errors.js";
-import { firstInvalidUtf8 } from "../read.js";
+import { describeUtf8Fault, findUtf8Fault, firstInvalidUtf8 } from "../../util/utf8.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -11,11 +11,9 @@ export function decodeUtf8File(bytes: Uint8Array, file: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    const at = sequenceStart(bytes, firstInvalidUtf8(bytes));
-    let line = 1;
-    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    const fault = findUtf8Fault(bytes);
     throw new UserError(
-      `${file}:${line}: not valid UTF-8: invalid byte ${hexByte(bytes[at])} at byte offset ${at}`,
+      `${file}${fault ? `:${fault.line}` : ""}: not valid UTF-8${fault ? `: ${describeUtf8Fault(fault)}` : ""}`,
       "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`)",
     );
   }
@@ -30,20 +28,8 @@ export function decodeUtf8Cell(bytes: Uint8Array): string | undefined {
   }
 }
 
-export function hexByte(b: number | undefined): string {
-  return b === undefined ? "0x??" : `0x${b.toString(16).padStart(2, "0")}`;
-}
-
-/**
- * Where the bad sequence around `at` starts: firstInvalidUtf8 points at the first byte that breaks it,
- * which for Latin-1 "café," is the comma after 0xe9; the user needs to see the 0xe9.
- */
-export function sequenceStart(bytes: Uint8Array, at: number): number {
-  for (let s = at - 1; s >= Math.max(0, at - 3); s--) {
-    const c = bytes[s]!;
-    if (c >= 0x80 && c <= 0xbf) continue;
-    const length = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    return s + length > at ? s : at;
-  }
-  return at;
+/** "invalid byte 0xe9 at byte 3 of the cell", for a cell's bytes that are not UTF-8. */
+export function describeCellFault(bytes: Uint8Array): string {
+  const at = firstInvalidUtf8(bytes);
+  return `invalid byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at byte ${at} of the cell`;
 }
