@@ -54,6 +54,7 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
   return {
     study: {
       name: study.name,
+      description: study.description ?? null,
       preset: study.preset,
       runs_done: runsDone,
       runs_total: study.runs.length,
@@ -121,7 +122,8 @@ function overallRow(
     micro: n === 0 ? NaN : (100 * sum) / n,
     n_tasks: agg.nTasks,
     n_instances: n,
-    seeds: c.seeds.length,
+    seeds: new Set(c.draws.map((d) => d.seed)).size,
+    data_replicates: new Set(c.draws.map((d) => d.replicate)).size,
     published: published?.overall(c.arm, c.setting, c.budget) ?? null,
   };
 }

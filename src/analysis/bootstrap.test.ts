@@ -30,7 +30,7 @@ function syntheticTable(
     role: "baseline",
     setting: "stl",
     budget: "100",
-    seeds: [1],
+    draws: [{ seed: 1, replicate: 0 }],
     scores: taskMeans.map((m) => [Float64Array.from({ length: nInstances }, () => (rng.next() < m ? 1 : 0))]),
     truncation: [],
   }));
@@ -87,7 +87,10 @@ describe("Bootstrap", () => {
   it("averages seeds and resamples them", () => {
     const table = syntheticTable(seededRng(9), 8, 10, 0.5);
     const c = table.conditions[0]!;
-    c.seeds = [1, 2];
+    c.draws = [
+      { seed: 1, replicate: 0 },
+      { seed: 2, replicate: 0 },
+    ];
     c.scores = c.scores.map((perSeed) => [perSeed![0]!, perSeed![0]!.map((v) => 1 - v)]);
     const agg = new Bootstrap(table, { resamples: 100, seed: 3 }).aggregate([0]);
     // Every instance averages to 0.5 over the two seeds.

@@ -65,7 +65,7 @@ export class Bootstrap {
     const idx = new Int32Array(maxN);
     const sums = new Float64Array(maxK);
     const counts = new Float64Array(maxK);
-    const seedPicks = conditions.map((c) => new Int32Array(c.seeds.length));
+    const seedPicks = conditions.map((c) => new Int32Array(c.draws.length));
     const C = conditions.length;
     for (let r = 0; r < R; r++) {
       for (let ci = 0; ci < C; ci++) {

@@ -38,6 +38,7 @@ const run = (
   id,
   arm,
   setting,
+  replicate: 0,
   task,
   budget,
   model: "m",

@@ -29,6 +29,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
   return {
     dir: store.dir,
     name: plan.study.name,
+    description: plan.study.description ?? null,
     preset: plan.preset,
     arms,
     runs,

@@ -26,6 +26,8 @@ export interface OverallRow extends ConditionRef {
   n_tasks: number;
   n_instances: number;
   seeds: number;
+  /** Draws of the training examples (the study's data_replicates; 1 for `all` and zero-shot). */
+  data_replicates: number;
   /** The thesis's figure for this condition (thesis preset only). */
   published: number | null;
 }
@@ -99,7 +101,14 @@ export interface EffectRow {
 }
 
 export interface Analysis {
-  study: { name: string; preset: string | null; runs_done: number; runs_total: number; runs_failed: number };
+  study: {
+    name: string;
+    description: string | null;
+    preset: string | null;
+    runs_done: number;
+    runs_total: number;
+    runs_failed: number;
+  };
   aggregation: string;
   bootstrap: BootstrapOptions;
   budget_axis: { all_position: number; all_source: string };

@@ -18,8 +18,9 @@ export interface Condition {
   role: ArmRole;
   setting: string;
   budget: string | null;
-  seeds: number[];
-  /** Per task index, per seed: ROUGE-L fractions aligned to TaskInfo.ids (NaN where missing); undefined if unscored. */
+  /** The runs' (seed, data replicate) pairs: the bootstrap resamples these draws like it resamples tasks. */
+  draws: { seed: number; replicate: number }[];
+  /** Per task index, per draw: ROUGE-L fractions aligned to TaskInfo.ids (NaN where missing); undefined if unscored. */
   scores: (Float64Array[] | undefined)[];
   truncation: (Truncation | undefined)[];
 }
@@ -44,8 +45,8 @@ export function budgetOrder(budget: string | null): number {
 }
 
 /**
- * The results table: tasks × conditions × seeds × instances, ROUGE-L only (the report's metric).
- * Runs of one condition that differ only by seed become that condition's seeds.
+ * The results table: tasks × conditions × draws × instances, ROUGE-L only (the report's metric).
+ * Runs of one condition that differ only by seed or data replicate become that condition's draws.
  */
 export function buildResultsTable(study: StudyResults): ResultsTable {
   const taskCategory = new Map<string, string>();
@@ -76,16 +77,16 @@ export function buildResultsTable(study: StudyResults): ResultsTable {
   const armByName = new Map(study.arms.map((a) => [a.name, a]));
   const byKey = new Map<string, Condition>();
   for (const r of study.results) {
-    const { arm, setting, budget, seed } = r.run;
+    const { arm, setting, budget, seed, replicate } = r.run;
     const key = conditionKey(arm, setting, budget);
     let c = byKey.get(key);
     if (!c) {
       const a = armByName.get(arm)!;
-      c = { key, arm, label: a.label, role: a.role, setting, budget, seeds: [], scores: [], truncation: [] };
+      c = { key, arm, label: a.label, role: a.role, setting, budget, draws: [], scores: [], truncation: [] };
       byKey.set(key, c);
     }
-    let seedIndex = c.seeds.indexOf(seed);
-    if (seedIndex === -1) seedIndex = c.seeds.push(seed) - 1;
+    let seedIndex = c.draws.findIndex((d) => d.seed === seed && d.replicate === replicate);
+    if (seedIndex === -1) seedIndex = c.draws.push({ seed, replicate }) - 1;
     for (const s of r.scores) {
       const t = taskIndex.get(s.task)!;
       const perSeed = (c.scores[t] ??= []);
@@ -101,7 +102,7 @@ export function buildResultsTable(study: StudyResults): ResultsTable {
   for (const c of byKey.values()) {
     for (const [t, perSeed] of c.scores.entries()) {
       if (!perSeed) continue;
-      for (let s = 0; s < c.seeds.length; s++)
+      for (let s = 0; s < c.draws.length; s++)
         perSeed[s] ??= new Float64Array(tasks[t]!.ids.length).fill(NaN);
     }
   }

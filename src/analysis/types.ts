@@ -26,6 +26,8 @@ export interface StudyRun {
   /** "100", "1000", "all", "1%"; null for evaluation-only and pre-finetune runs. */
   budget: string | null;
   seed: number;
+  /** Data replicate of its training examples (0: the train split's prefix). */
+  replicate: number;
   status: RunStatus;
 }
 
@@ -54,6 +56,8 @@ export interface RunResult {
 export interface StudyResults {
   dir: string;
   name: string;
+  /** The spec's free-text description (null or absent: none). */
+  description?: string | null;
   preset: string | null;
   arms: StudyArm[];
   /** Every planned run with its current status. */

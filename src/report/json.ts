@@ -24,6 +24,7 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       micro: pct(o.micro),
       n_instances: o.n_instances,
       seeds: o.seeds,
+      data_replicates: o.data_replicates,
       published: pct(o.published),
     })),
     matching: a.matching.map((r) => ({

@@ -36,6 +36,7 @@ async function writeEvilStudy(dir: string): Promise<void> {
   const run = (id: string, arm: string, task: string, budget: string): RunRecord => ({
     id,
     arm,
+    replicate: 0,
     setting: "stl",
     task,
     budget,

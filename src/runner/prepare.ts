@@ -68,7 +68,14 @@ async function ensureData(
   const existing = await store.readManifest().catch(() => null);
   if (
     existing &&
-    covers(existing, { seed: spec.data_seed, tasks: context.plan.tasks, budgets, encodings, prefinetune })
+    covers(existing, {
+      seed: spec.data_seed,
+      replicates: spec.data_replicates,
+      tasks: context.plan.tasks,
+      budgets,
+      encodings,
+      prefinetune,
+    })
   )
     return false;
   const keep = existing && existing.inputs.seed === spec.data_seed ? existing.inputs : null;
@@ -82,6 +89,7 @@ async function ensureData(
       ...(keep?.encodings ?? []),
     ]),
     seed: spec.data_seed,
+    replicates: spec.data_replicates,
     prefinetune,
     onProgress,
   });
@@ -92,6 +100,7 @@ function covers(
   m: DataManifest,
   need: {
     seed: number;
+    replicates: number;
     tasks: string[];
     budgets: string[];
     encodings: string[];
@@ -100,6 +109,7 @@ function covers(
 ): boolean {
   const has = (list: readonly string[], items: string[]) => items.every((x) => list.includes(x));
   if (m.inputs.seed !== need.seed || !has(m.inputs.tasks, need.tasks)) return false;
+  if ((m.inputs.replicates ?? 1) < need.replicates) return false;
   if (!has(m.inputs.budgets, need.budgets) || !has(m.inputs.encodings, need.encodings)) return false;
   if (!need.prefinetune) return true;
   const p = m.inputs.prefinetune;

@@ -26,7 +26,18 @@ describe("plan", () => {
     expect(new Set(plan.runs.map((r) => r.id)).size).toBe(841);
     const json = planFile(plan) as { runs: object[]; arms: object[] };
     expect(Object.keys(json.runs[0]!).sort()).toEqual(
-      ["arm", "budget", "depends_on", "encoding", "id", "model", "seed", "setting", "task"].sort(),
+      [
+        "arm",
+        "budget",
+        "depends_on",
+        "encoding",
+        "id",
+        "model",
+        "replicate",
+        "seed",
+        "setting",
+        "task",
+      ].sort(),
     );
     expect(json.arms).toContainEqual({
       name: "B1",
@@ -44,6 +55,27 @@ describe("plan", () => {
     expect(a.runs.map((r) => r.id)).toEqual(b.runs.map((r) => r.id));
     const stl = a.runs.find((r) => r.setting === "stl" && r.arm === "inst" && r.budget === "100")!;
     expect(stl.id).toMatch(new RegExp(`^stl-inst-100-${stl.task}-[0-9a-f]{8}$`));
+  });
+
+  it("trains each budget below all on every data replicate, keeping the ids of replicate 0", async () => {
+    const one = await thesisPlan();
+    const three = await thesisPlan((t) => `data_replicates: 3\n${t}`);
+    const inst = (p: typeof one, budget: string) =>
+      p.runs.filter((r) => r.arm === "inst" && r.setting === "stl" && r.budget === budget);
+    expect(inst(three, "100")).toHaveLength(3 * inst(one, "100").length);
+    // `all` is the whole train split in every replicate: one draw only.
+    expect(inst(three, "all")).toHaveLength(inst(one, "all").length);
+    const ids = new Set(three.runs.map((r) => r.id));
+    for (const r of one.runs) expect(ids.has(r.id), r.id).toBe(true);
+    expect(ids.size).toBe(three.runs.length);
+    const r2 = three.runs.find((r) => r.arm === "inst" && r.setting === "mtl" && r.replicate === 2)!;
+    expect(r2.id).toMatch(/^mtl-inst-\d+-r2-[0-9a-f]{8}$/);
+    expect(r2.engine.train!.files.every((f) => /train\.\d+\.r2\.jsonl$/.test(f))).toBe(true);
+  });
+
+  it("refuses data_replicates outside 1 to 100", async () => {
+    for (const k of [0, 101, 1.5])
+      await expect(thesisPlan((t) => `data_replicates: ${k}\n${t}`)).rejects.toThrow(/data_replicates/);
   });
 
   it("a changed spec changes only the runs it touches (and their dependents)", async () => {

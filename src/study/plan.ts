@@ -33,6 +33,8 @@ export interface PlannedRun {
   encoding: string;
   depends_on: string[];
   seed: number;
+  /** Data replicate of its training examples: 0 is the train split's prefix (docs/data.md). */
+  replicate: number;
   /** Scorer variant for this run's predictions. */
   variant: string;
   /** The pre-finetune run whose saved model/ this run starts from. */
@@ -67,7 +69,8 @@ export interface PlanTotals {
 }
 
 export interface Plan {
-  study: { name: string };
+  /** The spec's name, and its description when it has one (shown in the report). */
+  study: { name: string; description?: string };
   preset: string | null;
   arms: PlannedArm[];
   runs: PlannedRun[];
@@ -166,21 +169,22 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
             }),
           );
         } else if (setting === "mtl") {
-          for (const budget of arm.budgets!) {
+          for (const [budget, replicate] of budgetDraws(arm, spec)) {
             runs.push(
               makeRun(spec, hyper, {
                 ...common,
                 setting,
                 task: null,
                 budget,
+                replicate,
                 evalTasks: ctx.tasks,
-                trainFiles: ctx.tasks.map((task) => trainFile(arm.encoding, task, budget)),
+                trainFiles: ctx.tasks.map((task) => trainFile(arm.encoding, task, budget, replicate)),
                 trainSize: ctx.tasks.reduce((sum, t) => sum + trainSize(ctx, t, budget), 0),
               }),
             );
           }
         } else {
-          for (const budget of arm.budgets!) {
+          for (const [budget, replicate] of budgetDraws(arm, spec)) {
             for (const task of ctx.tasks) {
               runs.push(
                 makeRun(spec, hyper, {
@@ -188,8 +192,9 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
                   setting,
                   task,
                   budget,
+                  replicate,
                   evalTasks: [task],
-                  trainFiles: [trainFile(arm.encoding, task, budget)],
+                  trainFiles: [trainFile(arm.encoding, task, budget, replicate)],
                   trainSize: trainSize(ctx, task, budget),
                 }),
               );
@@ -199,7 +204,8 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
       }
     }
   }
-  return { study: { name: spec.name }, preset: ctx.preset, arms, runs, totals: totalsOf(runs, ctx) };
+  const study = { name: spec.name, ...(spec.description ? { description: spec.description } : {}) };
+  return { study, preset: ctx.preset, arms, runs, totals: totalsOf(runs, ctx) };
 }
 
 function plannedArm(arm: ArmSpec, spec: StudySpec): PlannedArm {
@@ -220,8 +226,18 @@ function defaultRole(arm: ArmSpec): Role {
   return "baseline";
 }
 
-function trainFile(encoding: string, task: string, budget: string): string {
-  return datasetPath(DATA_DIR, { encoding, task, split: "train", budget });
+/** Each budget of an arm with each data replicate of it; `all` is the same examples in every replicate. */
+function budgetDraws(arm: ArmSpec, spec: StudySpec): [budget: string, replicate: number][] {
+  return arm.budgets!.flatMap((budget) =>
+    Array.from({ length: budget === "all" ? 1 : spec.data_replicates }, (_, r): [string, number] => [
+      budget,
+      r,
+    ]),
+  );
+}
+
+function trainFile(encoding: string, task: string, budget: string, replicate: number): string {
+  return datasetPath(DATA_DIR, { encoding, task, split: "train", budget, replicate });
 }
 
 function trainSize(ctx: PlanContext, task: string, budget: string): number {
@@ -233,6 +249,8 @@ interface RunShape extends Pick<
   PlannedRun,
   "arm" | "setting" | "task" | "budget" | "model" | "encoding" | "seed"
 > {
+  /** Data replicate (absent: 0, the prefix). */
+  replicate?: number;
   /** The model's identity (a content digest for a local directory): run ids hash it, not its path. */
   modelId: string;
   /** The arm's `template` (absent: the engine's default). */
@@ -274,6 +292,8 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
     task: r.task,
     budget: r.budget,
     seed: r.seed,
+    // Only a replicate above 0 enters the id, so studies without replicates keep their run ids.
+    ...(r.replicate ? { replicate: r.replicate } : {}),
     data_seed: spec.data_seed,
     variant: spec.evaluation.variant,
     depends_on,
@@ -291,6 +311,7 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
     encoding: r.encoding,
     depends_on,
     seed: r.seed,
+    replicate: r.replicate ?? 0,
     variant: spec.evaluation.variant,
     init_from_run: r.parent?.id ?? null,
     eval_tasks: r.evalTasks,
@@ -302,7 +323,8 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
 
 /** `stl-inst-100-task1356_xlsum_title_generation-3f9a2c1b`: readable prefix, content hash suffix. */
 function runId(r: RunShape, hash: string): string {
-  const parts = [r.setting, r.arm, r.budget, r.task].filter((p): p is string => p !== null);
+  const replicate = r.replicate ? `r${r.replicate}` : null;
+  const parts = [r.setting, r.arm, r.budget, replicate, r.task].filter((p): p is string => p !== null);
   const prefix = parts
     .join("-")
     .replace(/%/g, "pct")

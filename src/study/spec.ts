@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
+import { MAX_REPLICATES } from "../data/build.js";
 import { ENCODINGS } from "../data/encodings.js";
 import { EvalSpec, RunSpec, TrainFields } from "../engine/spec.js";
 import { UserError } from "../util/errors.js";
@@ -143,6 +144,11 @@ export const StudySpec = z
     data_seed: z.number().int().default(42),
     /** Training seeds; each seed repeats every run. */
     seeds: z.array(z.number().int()).min(1).default([42]),
+    /**
+     * Data replicates: each budget below `all` is also trained on k - 1 other seeded draws of its examples
+     * (docs/data.md), and the analysis resamples them alongside seeds.
+     */
+    data_replicates: z.number().int().min(1).max(MAX_REPLICATES).default(1),
     hyperparameters: Hyperparameters.default({}),
     evaluation: Evaluation.default({ variant: "superni" }),
     prefinetune: Prefinetune.nullable().optional(),

@@ -18,6 +18,8 @@ export const RunRecord = z.object({
   encoding: z.string().min(1),
   depends_on: z.array(z.string()),
   seed: z.number().int(),
+  /** Data replicate (docs/data.md); plans written before replicates existed have none: 0. */
+  replicate: z.number().int().min(0).default(0),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -41,7 +43,7 @@ export const PlanArm = z.object({
 
 /** plan.json: the expanded DAG, the same document as `quicklearn plan --json`. */
 export const PlanFile = z.object({
-  study: z.object({ name: z.string().min(1) }),
+  study: z.object({ name: z.string().min(1), description: z.string().optional() }),
   preset: z.string().nullable(),
   arms: z.array(PlanArm),
   runs: z.array(RunRecord),

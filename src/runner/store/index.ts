@@ -220,7 +220,7 @@ export class StudyStore {
   }
 
   /** plan.json from a plan document (planning writes it with writePlan; imports and test fixtures with this). */
-  async writePlanFile(plan: PlanFile): Promise<void> {
+  async writePlanFile(plan: z.input<typeof PlanFile>): Promise<void> {
     await writeJsonAtomic(this.planPath, PlanFile.parse(plan));
   }
 
@@ -230,7 +230,7 @@ export class StudyStore {
    * with their hashes, exactly as the runner leaves a run it scored.
    */
   async recordFinishedRun(
-    run: RunFile,
+    run: z.input<typeof RunFile>,
     outputs: { instanceScores: InstanceScoreLine[] | null; stats: RunStats },
   ): Promise<void> {
     const dir = this.runDir(run.id);
