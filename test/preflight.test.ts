@@ -62,6 +62,18 @@ describe.skipIf(!haveEngine)("preflight (real engine check, tiny model)", () => 
     expect(existsSync(out)).toBe(false);
   });
 
+  it("run --no-check --gpus without those GPUs fails each run once: the engine's cuda_unavailable is not retried", async () => {
+    const gpus = detectGpus()?.length ? "99" : "0";
+    const out = join(root, "no-check");
+    const r = await runCli(["run", specPath, out, "--superni", SUPERNI, "--gpus", gpus, "--no-check"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/quicklearn: error: 2 run\(s\) failed, e\.g\. .*: cuda_unavailable: /);
+    expect(r.stderr).not.toMatch(/will retry/);
+    const store = new StudyStore(out);
+    for (const id of await store.planRunIds())
+      expect(await store.readState(id)).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
   it("check passes a whole study, then names a truncated weight file, a cut tokenizer and a missing data file", async () => {
     const out = join(root, "study");
     await prepareStudy(new StudyStore(out), await loadStudyFile(specPath), {

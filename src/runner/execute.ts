@@ -1,6 +1,8 @@
 import { join } from "node:path";
+import { USER_ERROR_CODES } from "../engine/errors.js";
 import type { RunSpecInput } from "../engine/spec.js";
 import { scoreRows, type PredictionRow, type Variant } from "../metrics/index.js";
+import { isUserError } from "../util/errors.js";
 import { AtomicFileWriter, writeJsonAtomic } from "../util/fs.js";
 import { readJsonl } from "../util/jsonl.js";
 import { FileLock } from "./lock.js";
@@ -36,7 +38,8 @@ export interface EngineWorkerLike {
 
 export type RunOutcome =
   | { status: "done" }
-  | { status: "failed"; error: string }
+  /** `deterministic`: it would fail the same way again (bad spec, missing model, no GPU): not retried. */
+  | { status: "failed"; error: string; deterministic: boolean }
   /** Another live process holds the run's claim. */
   | { status: "busy" }
   /** Stopped by Ctrl-C / stop(): back to pending. */
@@ -97,14 +100,15 @@ export async function executeRun(
         await store.writeState(id, { status: "pending", attempts, engine_outputs: engineOutputs });
         return { status: "interrupted" };
       }
-      const final = opts.finalAttempt ?? true;
+      const deterministic = isDeterministicFailure(e);
+      const final = (opts.finalAttempt ?? true) || deterministic;
       await store.writeState(id, {
         status: final ? "failed" : "pending",
         attempts,
         error,
         engine_outputs: engineOutputs,
       });
-      return { status: "failed", error };
+      return { status: "failed", error, deterministic };
     }
   } finally {
     await claim.lock.release();
@@ -117,6 +121,18 @@ export async function executeRun(
  */
 function engineInterrupted(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "interrupted";
+}
+
+/**
+ * A failure that a retry would repeat: the engine's codes for the user's side (a bad spec, a missing or
+ * damaged model, no CUDA; src/engine/errors.ts), or a UserError of ours (a damaged study file). A crashed
+ * or killed worker, out of memory (another process may hold the GPU), a timeout or an internal error may
+ * pass on a second try, so those are retried.
+ */
+export function isDeterministicFailure(e: unknown): boolean {
+  const code = e && typeof e === "object" && "code" in e ? (e as { code: unknown }).code : undefined;
+  if (typeof code === "string") return (USER_ERROR_CODES as readonly string[]).includes(code);
+  return isUserError(e);
 }
 
 function errorMessage(e: unknown): string {

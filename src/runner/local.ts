@@ -85,7 +85,8 @@ export class LocalExecutor implements Executor {
           ? await this.runMtl(runner, slot, run, job, finalAttempt)
           : await runner.attempt(job.store, run.id, finalAttempt);
         const mapped = outcome.status === "blocked" ? "busy" : outcome.status;
-        const after = sched.finish(run.id, mapped, "error" in outcome ? outcome.error : undefined);
+        const failed = outcome.status === "failed" ? outcome : null;
+        const after = sched.finish(run.id, mapped, failed?.error, failed?.deterministic);
         ev?.runEnded?.(run.id, slot.name, outcome, after === "waiting");
         ev?.workerState?.(slot.name, "idle");
         this.notify();

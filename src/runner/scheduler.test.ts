@@ -60,6 +60,15 @@ describe("DagScheduler", () => {
     expect(s.statusOf("b1")).toBe("blocked");
   });
 
+  it("fails a deterministic failure at once, however many retries are left (issue 18)", () => {
+    const s = new DagScheduler(runs, ["s1", "s2", "s3"], 5);
+    expect(s.next(null)!.id).toBe("p");
+    expect(s.finish("p", "failed", "bad_spec: nope", true)).toBe("failed");
+    expect(s.statusOf("b1")).toBe("blocked");
+    expect(s.failed()).toEqual([{ id: "p", error: "bad_spec: nope" }]);
+    expect(s.finished).toBe(true);
+  });
+
   it("skips runs already done", () => {
     const s = new DagScheduler(runs, ["p", "s1", "s2", "s3"], 0);
     expect(new Set([s.next(null)!.id, s.next(null)!.id])).toEqual(new Set(["b1", "b2"]));
@@ -70,6 +79,8 @@ describe("DagScheduler", () => {
 class FakeEngines {
   log: { worker: number; run: string; model: string }[] = [];
   failures = new Map<string, number>();
+  /** The error code of a run's injected failures (default "internal", which is retried). */
+  codes = new Map<string, string>();
   started = 0;
 }
 
@@ -85,7 +96,7 @@ class FakeEngine implements EngineWorkerLike {
     const left = this.all.failures.get(spec.run_id) ?? 0;
     if (left > 0) {
       this.all.failures.set(spec.run_id, left - 1);
-      throw Object.assign(new Error("fake failure"), { code: "internal" });
+      throw Object.assign(new Error("fake failure"), { code: this.all.codes.get(spec.run_id) ?? "internal" });
     }
     if (spec.init_from) await readFile(join(spec.init_from, "weights.bin"));
     await mkdir(spec.output_dir, { recursive: true });
@@ -201,6 +212,49 @@ describe("LocalExecutor with a fake engine", () => {
     expect(second.failed).toEqual([]);
     expect(engines.log.map((l) => l.run).sort()).toEqual([flaky.id, mtl.id].sort());
     expect((await store.summary()).done).toBe(12);
+  });
+});
+
+describe("deterministic failures are not retried (issue 18)", () => {
+  it("LocalExecutor and runWorker fail a bad_spec once, and retry a worker that died", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-deterministic-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
+      const stl = prepared.plan.runs.filter((r) => r.arm === "inst" && r.setting === "stl");
+      const [bad, dying, model] = [stl[0]!.id, stl[1]!.id, stl[2]!.id];
+      const engines = new FakeEngines();
+      engines.failures.set(bad, 10);
+      engines.codes.set(bad, "bad_spec");
+      engines.failures.set(dying, 1);
+      engines.codes.set(dying, "worker_exited");
+      engines.failures.set(model, 10);
+      engines.codes.set(model, "model_not_found");
+      const summary = await new LocalExecutor(
+        workerSlots({ cpu: true }),
+        async () => new FakeEngine(engines),
+      ).execute({ store, runs: executionRuns(prepared.plan), done: prepared.done, retries: 3 });
+      const attempts = (id: string) => engines.log.filter((l) => l.run === id).length;
+      expect([attempts(bad), attempts(model), attempts(dying)]).toEqual([1, 1, 2]);
+      expect(summary.failed.map((f) => f.id).sort()).toEqual([bad, model].sort());
+      expect(await store.readState(bad)).toMatchObject({ status: "failed", attempts: 1 });
+      expect((await store.readState(bad)).error).toMatch(/^bad_spec: fake failure/);
+      expect(await store.readState(dying)).toMatchObject({ status: "done", attempts: 2 });
+
+      // The SLURM array worker's loop: the same rule.
+      engines.log = [];
+      engines.failures.set(bad, 10);
+      const worker = await runWorker(dir, [bad], {
+        slot: workerSlots({ cpu: true })[0]!,
+        retries: 3,
+        startEngine: async () => new FakeEngine(engines),
+      });
+      expect(worker.failed.map((f) => f.id)).toEqual([bad]);
+      expect(attempts(bad)).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

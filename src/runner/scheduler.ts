@@ -9,7 +9,8 @@
  *     once for a whole series of single-task runs; it takes another group only when its own has nothing ready,
  *     preferring a group no other worker is on, so workers do not load the same model twice.
  *  4. Otherwise plan order.
- * A failed run goes back to the queue until it has failed `retries + 1` times; the rest of the DAG goes on.
+ * A failed run goes back to the queue until it has failed `retries + 1` times, unless its failure is
+ * deterministic (it would fail the same way again): then it fails at once. The rest of the DAG goes on.
  */
 
 export interface SchedRun {
@@ -74,13 +75,18 @@ export class DagScheduler {
   }
 
   /** Record the end of a run taken with next(); returns what becomes of it. */
-  finish(id: string, outcome: "done" | "failed" | "interrupted" | "busy", error?: string): SchedStatus {
+  finish(
+    id: string,
+    outcome: "done" | "failed" | "interrupted" | "busy",
+    error?: string,
+    deterministic = false,
+  ): SchedStatus {
     const run = this.runs.get(id)!;
     this.activeGroups.set(run.group, (this.activeGroups.get(run.group) ?? 1) - 1);
     if (outcome === "done") {
       this.status.set(id, "done");
     } else if (outcome === "failed") {
-      const n = (this.failures.get(id) ?? 0) + 1;
+      const n = deterministic ? this.retries + 1 : (this.failures.get(id) ?? 0) + 1;
       this.failures.set(id, n);
       this.errors.set(id, error ?? "failed");
       this.status.set(id, n > this.retries ? "failed" : "waiting");

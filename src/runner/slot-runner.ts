@@ -1,4 +1,10 @@
-import { executeRun, type EngineEvent, type EngineWorkerLike, type RunOutcome } from "./execute.js";
+import {
+  executeRun,
+  isDeterministicFailure,
+  type EngineEvent,
+  type EngineWorkerLike,
+  type RunOutcome,
+} from "./execute.js";
 import type { ExecutorEvents } from "./executor.js";
 import { mtlLaunch, type MtlOptions, type StartDistributed } from "./mtl.js";
 import type { StartEngine, WorkerSlot } from "./slots.js";
@@ -66,7 +72,12 @@ export class SlotRunner {
         });
       }
     } catch (e) {
-      outcome = { status: "failed", error: `worker ${this.slot.name}: ${(e as Error).message ?? String(e)}` };
+      // The engine did not start (no Python environment, a broken install): as deterministic as its code says.
+      outcome = {
+        status: "failed",
+        error: `worker ${this.slot.name}: ${(e as Error).message ?? String(e)}`,
+        deterministic: isDeterministicFailure(e),
+      };
     } finally {
       this.torchrun = null;
     }

@@ -60,7 +60,7 @@ export async function runWorker(
       for (let attempt = 0; attempt <= opts.retries && !stopping(); attempt++) {
         ev?.runStarted?.(id, opts.slot.name);
         outcome = await runner.attempt(store, id, attempt === opts.retries, viaTorchrun ? null : undefined);
-        const retry = outcome.status === "failed" && attempt < opts.retries;
+        const retry = outcome.status === "failed" && !outcome.deterministic && attempt < opts.retries;
         ev?.runEnded?.(id, opts.slot.name, outcome, retry);
         if (!retry) break;
       }
