@@ -1,0 +1,154 @@
+/**
+ * Intervals for a fitted curve from a set of refitted curves: bootstrap resamples of a study (the
+ * integrator's) or, for a curve given by points only, a residual bootstrap of those points (here).
+ */
+import { percentileInterval } from "../stats.js";
+import { seededRng } from "../random.js";
+import { FAMILIES } from "./families.js";
+import { curveAsymptote, curveParams, fitCurve, scoreAt, type Curve, type CurveOptions } from "./curve.js";
+import { familyScore } from "./fit.js";
+import { budgetFor } from "./query.js";
+import type { CurvePoint } from "./points.js";
+
+export type Interval = [number, number];
+
+export interface Resampled {
+  curve: Curve;
+  /** One refitted curve per resample. */
+  resamples: Curve[];
+  /**
+   * Draws of the noise of one new (unit-weight) measurement around the curve, for prediction intervals:
+   * the fit's residuals, centred and inflated by sqrt(n / (n - p)) for the p fitted parameters.
+   */
+  noise: Float64Array;
+  /** Residual degrees of freedom (rows - parameters); 0 means the noise could not be estimated. */
+  dof: number;
+}
+
+export interface BootstrapOptions extends CurveOptions {
+  /** Default 1000. */
+  resamples?: number;
+  /** Seed of the resampling (the fit's own starts take `seed` too). Default 1. */
+  seed?: number;
+}
+
+export const DEFAULT_RESAMPLES = 1000;
+
+/**
+ * Residual bootstrap of a curve given by points only: every resample adds residuals drawn with
+ * replacement to the fitted family's values at the measured rows and refits from the full-data fit.
+ * auto also draws its gain share from [0, 1] per resample (see curve.ts).
+ */
+export function residualBootstrap(
+  points: readonly CurvePoint[],
+  options: BootstrapOptions = {},
+): { ok: true; value: Resampled } | { ok: false; reason: string } {
+  const fit = fitCurve(points, options);
+  if (!fit.ok) return fit;
+  const curve = fit.curve;
+  const rows = points.length;
+  const p = FAMILIES[curve.base.family].names.length;
+  const dof = Math.max(0, rows - p);
+  const fitted = points.map((r) => familyScore(curve.base, r.budget));
+  // Standardised residuals (weight-scaled), so rows with different weights share one noise scale.
+  const sw = points.map((r) => Math.sqrt(r.weight ?? 1));
+  const raw = points.map((r, i) => (r.score - fitted[i]!) * sw[i]!);
+  const centre = raw.reduce((a, b) => a + b, 0) / rows;
+  const inflate = dof > 0 ? Math.sqrt(rows / dof) : 0;
+  const standardised = Float64Array.from(raw, (e) => (e - centre) * inflate);
+  const meanWeight = sw.reduce((a, b) => a + b * b, 0) / rows;
+  const noise = standardised.map((e) => e / Math.sqrt(meanWeight));
+
+  const rng = seededRng(options.seed ?? 1);
+  const resamples: Curve[] = [];
+  const draw: CurvePoint[] = points.map((r) => ({ ...r }));
+  for (let k = 0; k < (options.resamples ?? DEFAULT_RESAMPLES); k++) {
+    for (let i = 0; i < rows; i++) draw[i]!.score = fitted[i]! + standardised[rng.int(rows)]! / sw[i]!;
+    const refit = fitCurve(draw, {
+      ...options,
+      warm: curve,
+      gainShare: curve.family === "auto" ? rng.next() : undefined,
+    });
+    if (refit.ok) resamples.push(refit.curve);
+  }
+  return { ok: true, value: { curve, resamples, noise, dof } };
+}
+
+export interface ScoreBand {
+  score: number;
+  /** The curve's uncertainty. */
+  ci: Interval;
+  /** Where a new measurement at the budget would fall (curve + one measurement's noise); null without noise draws. */
+  pi: Interval | null;
+  extrapolated: boolean;
+}
+
+/** Score at a budget with percentile intervals over the resampled curves. */
+export function scoreBand(
+  curve: Curve,
+  resamples: readonly Curve[],
+  budget: number,
+  level: number,
+  noise?: ArrayLike<number>,
+  seed = 1,
+): ScoreBand {
+  const values = Float64Array.from(resamples, (c) => scoreAt(c, budget));
+  let pi: Interval | null = null;
+  if (noise && noise.length > 0) {
+    const rng = seededRng(seed);
+    pi = percentileInterval(
+      values.map((v) => v + noise[rng.int(noise.length)]!),
+      level,
+    );
+  }
+  return {
+    score: scoreAt(curve, budget),
+    ci: percentileInterval(values, level),
+    pi,
+    extrapolated: budget > curve.lastBudget || budget < curve.firstBudget,
+  };
+}
+
+export interface BudgetBand {
+  /** Null when the fitted curve never reaches the target. */
+  budget: number | null;
+  /** Percentile interval over resamples; an end is Infinity where too many resamples never reach it. */
+  ci: Interval;
+  extrapolated: boolean;
+  /** Share of resampled curves that reach the target at all. */
+  reachableShare: number;
+}
+
+/** Budget to reach a target with its interval over the resampled curves. */
+export function budgetBand(
+  curve: Curve,
+  resamples: readonly Curve[],
+  target: number,
+  level: number,
+): BudgetBand {
+  const point = budgetFor(curve, target);
+  const budgets = Float64Array.from(resamples, (c) => budgetFor(c, target).budget ?? Infinity);
+  const reachable = budgets.filter(Number.isFinite).length;
+  return {
+    budget: point.budget,
+    ci: percentileInterval(budgets, level),
+    extrapolated: point.extrapolated,
+    reachableShare: resamples.length === 0 ? NaN : reachable / resamples.length,
+  };
+}
+
+/** Percentile intervals of each parameter (a, b, c, d) and of the asymptote over the resamples. */
+export function parameterBands(resamples: readonly Curve[], level: number): Record<string, Interval> {
+  const out: Record<string, Interval> = {};
+  if (resamples.length === 0) return out;
+  for (const name of Object.keys(curveParams(resamples[0]!)))
+    out[name] = percentileInterval(
+      resamples.map((c) => curveParams(c)[name]!),
+      level,
+    );
+  out.asymptote = percentileInterval(
+    resamples.map((c) => curveAsymptote(c)),
+    level,
+  );
+  return out;
+}
