@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# All of quicklearn's checks: format, lint, types, TypeScript tests (unit and end-to-end), engine tests.
+# All of quicklearn's checks: format, lint, types, import cycles, TypeScript tests (unit and end-to-end), engine tests.
 # Ends with one line "N passed, N failed" over both test runners.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ step "Lint (eslint)" npx eslint .
 step "Format (ruff, engine)" .venv/bin/ruff format --check engine
 step "Lint (ruff, engine)" .venv/bin/ruff check engine
 step "Types (tsc)" npx tsc -p tsconfig.json --noEmit
+step "Import cycles (madge)" npm run --silent check:cycles
 step "Build" npm run --silent build
 
 reports=$(mktemp -d)
