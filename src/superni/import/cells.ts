@@ -2,6 +2,7 @@ import { UserError } from "../../util/errors.js";
 import { typeName } from "./json.js";
 import { InvalidUtf8Cell, type SourceRow, type SourceTable } from "./table.js";
 import { describeCellFault } from "./text.js";
+import { q } from "./quote.js";
 
 /** A column the import uses, with the flag that named it (for messages). */
 export interface ColumnRef {
@@ -14,7 +15,7 @@ export function requireColumns(table: SourceTable, columns: ColumnRef[]): void {
   for (const c of columns) {
     if (!table.columns.includes(c.name))
       throw new UserError(
-        `${table.file}: no column "${c.name}" (${c.flag}); the columns are: ${table.columns.map((x) => `"${x}"`).join(", ")}`,
+        `${table.file}: no column ${q(c.name)} (${c.flag}); the columns are: ${table.columns.map(q).join(", ")}`,
         `pass ${c.flag} one of the columns above`,
       );
   }
@@ -23,15 +24,15 @@ export function requireColumns(table: SourceTable, columns: ColumnRef[]): void {
 /** A cell as non-empty text: strings as they are, numbers and booleans written out. */
 export function textCell(row: SourceRow, column: ColumnRef, what: string): string {
   const value = present(row, column);
-  const text = scalarText(value, `${row.at}: column "${column.name}"`);
+  const text = scalarText(value, `${row.at}: column ${q(column.name)}`);
   if (text.trim() === "")
-    throw new UserError(`${row.at}: column "${column.name}": empty ${what} cell`, emptyHint(what));
+    throw new UserError(`${row.at}: column ${q(column.name)}: empty ${what} cell`, emptyHint(what));
   return text;
 }
 
 /** A cell as text that may be empty or absent (""). */
 export function optionalTextCell(row: SourceRow, column: ColumnRef): string {
-  return scalarText(row.cells.get(column.name), `${row.at}: column "${column.name}"`);
+  return scalarText(row.cells.get(column.name), `${row.at}: column ${q(column.name)}`);
 }
 
 /**
@@ -40,7 +41,7 @@ export function optionalTextCell(row: SourceRow, column: ColumnRef): string {
  */
 export function referencesCell(row: SourceRow, column: ColumnRef, sep: string | undefined): string[] {
   const value = present(row, column);
-  const where = `${row.at}: column "${column.name}"`;
+  const where = `${row.at}: column ${q(column.name)}`;
   if (Array.isArray(value)) {
     if (value.length === 0)
       throw new UserError(`${where}: empty output cell (an empty list)`, emptyHint("output"));
@@ -63,7 +64,7 @@ export function referencesCell(row: SourceRow, column: ColumnRef, sep: string | 
 
 function present(row: SourceRow, column: ColumnRef): unknown {
   if (!row.cells.has(column.name))
-    throw new UserError(`${row.at}: column "${column.name}" (${column.flag}) is missing in this row`);
+    throw new UserError(`${row.at}: column ${q(column.name)} (${column.flag}) is missing in this row`);
   return row.cells.get(column.name);
 }
 

@@ -1,6 +1,7 @@
 import { CsvError, parse } from "csv-parse/sync";
 import { UserError } from "../../util/errors.js";
 import type { SourceRow, SourceTable } from "./table.js";
+import { q } from "./quote.js";
 
 interface ParsedRecord {
   record: string[];
@@ -113,7 +114,7 @@ function checkHeader(columns: string[], at: string): void {
     const first = seen.get(name);
     if (first !== undefined)
       throw new UserError(
-        `${at}: column "${name}" appears twice in the header (fields ${first + 1} and ${i + 1})`,
+        `${at}: column ${q(name)} appears twice in the header (fields ${first + 1} and ${i + 1})`,
         "rename one of them",
       );
     seen.set(name, i);

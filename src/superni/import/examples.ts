@@ -3,6 +3,7 @@ import { UserError } from "../../util/errors.js";
 import type { Instance } from "../task.js";
 import { optionalTextCell, referencesCell, requireColumns, textCell, type ColumnRef } from "./cells.js";
 import type { SourceTable } from "./table.js";
+import { q } from "./quote.js";
 
 /** A SuperNI positive example, as the task file stores it. */
 export interface Example {
@@ -64,7 +65,7 @@ export function tableExamples(table: SourceTable, input: ColumnRef, output: Colu
     const outputs = referencesCell(row, output, undefined);
     if (outputs.length !== 1)
       throw new UserError(
-        `${row.at}: column "${output.name}": an example has one output, got a list of ${outputs.length}`,
+        `${row.at}: column ${q(output.name)}: an example has one output, got a list of ${outputs.length}`,
       );
     return {
       input: textCell(row, input, "input"),

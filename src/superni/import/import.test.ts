@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -351,6 +351,30 @@ describe("bad input: one line naming file, line or row and field; nothing writte
       opts({ file: await file("sep.csv", "text,label\na,x||y\n"), outputSep: "|" }),
       'sep.csv:2 (row 1): column "label": reference 2 of 3 is empty after splitting on --output-sep "|"',
     );
+  });
+
+  it("a column name or id holding a line break stays on one line of the message", async () => {
+    await rejects(
+      opts({ file: await file("nl.csv", '"te\nxt",label\na,b\n') }),
+      'nl.csv: no column "text" (--input); the columns are: "te\\nxt", "label"',
+    );
+    await rejects(
+      opts({
+        file: await file(
+          "nl.jsonl",
+          '{"text":"a","label":"b","k":"x\\ny"}\n{"text":"a","label":"b","k":"x\\ny"}\n',
+        ),
+        id: "k",
+      }),
+      'nl.jsonl:2 (row 2): column "k": duplicate id "x\\ny" (first on row 1)',
+    );
+  });
+
+  it("a file over the size a task file can hold, refused before it is read", async () => {
+    const path = join(dir, "huge.csv");
+    await writeFile(path, "");
+    await truncate(path, 600 * 2 ** 20); // sparse: no disk space used
+    await rejects(opts({ file: path }), /^huge\.csv: 600 MiB, over the 500 MiB a task file can hold$/);
   });
 
   it("a duplicate id names both rows", async () => {

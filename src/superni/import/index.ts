@@ -1,15 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { UserError } from "../../util/errors.js";
+import { MAX_TASK_FILE_BYTES } from "../read.js";
 import { validateTask } from "../task.js";
 import type { ColumnRef } from "./cells.js";
 import { taskDocument, taskFileText } from "./document.js";
 import { drawExamples, tableExamples, withoutExampleInputs, type ExampleSplit } from "./examples.js";
 import { tableInstances } from "./instances.js";
 import { checkTarget, checkTaskName, taskPath, writeToCollection } from "./layout.js";
-import { extensionFormat, formatOf, readTable } from "./read.js";
+import { extensionFormat, formatOf, readTable, tooLarge } from "./read.js";
 import type { ImportFormat } from "./table.js";
 import { decodeUtf8File } from "./text.js";
+import { q } from "./quote.js";
 
 export { IMPORT_FORMATS, type ImportFormat } from "./table.js";
 export { EXPLANATION_COLUMN } from "./examples.js";
@@ -94,7 +96,10 @@ export async function importTask(opts: ImportOptions): Promise<ImportResult> {
   );
   const path = taskPath(opts.out, opts.name);
   validateTask(document, path);
-  const testTasks = await writeToCollection(opts.out, opts.name, taskFileText(document));
+  const text = taskFileText(document);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_TASK_FILE_BYTES) throw tooLarge(opts.file, bytes);
+  const testTasks = await writeToCollection(opts.out, opts.name, text);
 
   return {
     task: opts.name,
@@ -131,7 +136,7 @@ function checkOptions(opts: ImportOptions): void {
     throw new UserError("--category: empty text");
   if (opts.input === opts.output)
     throw new UserError(
-      `--input and --output both name column "${opts.input}"`,
+      `--input and --output both name column ${q(opts.input)}`,
       "the output is what the model must write",
     );
 }

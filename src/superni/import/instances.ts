@@ -2,6 +2,7 @@ import { UserError } from "../../util/errors.js";
 import type { Instance } from "../task.js";
 import { referencesCell, requireColumns, textCell, type ColumnRef } from "./cells.js";
 import type { SourceTable } from "./table.js";
+import { q } from "./quote.js";
 
 export interface InstanceColumns {
   input: ColumnRef;
@@ -21,7 +22,7 @@ export function tableInstances(table: SourceTable, task: string, columns: Instan
     const first = firstRow.get(id);
     if (first !== undefined)
       throw new UserError(
-        `${row.at}: column "${columns.id!.name}": duplicate id "${id}" (first on row ${first})`,
+        `${row.at}: column ${q(columns.id!.name)}: duplicate id ${q(id)} (first on row ${first})`,
         "instance ids must be unique within a task; leave out --id to number the rows",
       );
     firstRow.set(id, row.row);

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { UserError } from "../../util/errors.js";
+import { MAX_TASK_FILE_BYTES } from "../read.js";
 import { emptyFile, parseDelimited } from "./delimited.js";
 import { parseJsonArray, parseJsonl } from "./json.js";
 import { parseParquet } from "./parquet.js";
@@ -48,7 +49,9 @@ export async function readTable(file: string, format: ImportFormat): Promise<Sou
 
 async function readBytes(file: string): Promise<Uint8Array> {
   try {
-    if ((await stat(file)).isDirectory()) throw new UserError(`${file}: is a folder, not a data file`);
+    const info = await stat(file);
+    if (info.isDirectory()) throw new UserError(`${file}: is a folder, not a data file`);
+    if (info.size > MAX_TASK_FILE_BYTES) throw tooLarge(file, info.size);
     return await readFile(file);
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -57,4 +60,12 @@ async function readBytes(file: string): Promise<Uint8Array> {
       `${file}: ${code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`}`,
     );
   }
+}
+
+/** The task file must stay readable by the task loader, which parses files up to MAX_TASK_FILE_BYTES. */
+export function tooLarge(file: string, bytes: number): UserError {
+  return new UserError(
+    `${file}: ${(bytes / 2 ** 20).toFixed(0)} MiB, over the ${MAX_TASK_FILE_BYTES / 2 ** 20} MiB a task file can hold`,
+    "import the rows in parts, as several tasks (--name task1_part1, ...), or drop rows you will not use",
+  );
 }
