@@ -53,12 +53,23 @@ def locate_model(ref: str, field_name: str, must_be_local: bool = False) -> str:
     return ref
 
 
+def pretrained_args(source: str) -> tuple[str, dict]:
+    """from_pretrained's arguments for a local folder or a hub id, pinned when written `org/name@revision`
+    (a commit, tag or branch): a pinned id loads the same weights next year, an unpinned one whatever the
+    hub serves that day."""
+    if os.path.isabs(source) or "@" not in source:
+        return source, {}
+    repo, revision = source.rsplit("@", 1)
+    return repo, {"revision": revision}
+
+
 def _architecture(source: str, field_name: str):
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
     try:
-        config = AutoConfig.from_pretrained(source)
+        repo, pin = pretrained_args(source)
+        config = AutoConfig.from_pretrained(repo, **pin)
     except (ValueError, KeyError) as e:
         raise EngineError(
             "unknown_architecture",
@@ -116,10 +127,11 @@ def load_model(
         raise unsupported_error(attention, model_class, config.model_type, field_name)
     try:
         # fp32 master weights; bf16 enters through autocast (the thesis recipe).
+        repo, pin = pretrained_args(source)
         model = auto.from_pretrained(
-            source, config=config, dtype=torch.float32, attn_implementation=attention
+            repo, config=config, dtype=torch.float32, attn_implementation=attention, **pin
         )
-        tokenizer = AutoTokenizer.from_pretrained(source)
+        tokenizer = AutoTokenizer.from_pretrained(repo, **pin)
     except OSError as e:
         raise EngineError(
             "model_not_found", f"{field_name}: cannot load {source!r}: {str(e).splitlines()[0]}"

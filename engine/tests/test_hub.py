@@ -40,3 +40,23 @@ def test_a_hub_id_loads_from_the_hub_cache(worker, tiny_t5, tmp_path):
     assert error["type"] == "error" and error["code"] == "model_not_found", error
     assert error["message"].startswith("model: "), error["message"]
     w.close()
+
+
+def test_a_hub_id_pinned_to_a_revision_loads_that_snapshot(worker, tiny_t5, tmp_path):
+    cache = tmp_path / "hub"
+    cache_as_hub_model(tiny_t5, cache, "quicklearn-test/tiny-t5")
+    data = write_jsonl(tmp_path / "rows.jsonl", toy_rows(4))
+    w = worker({"HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"})
+
+    pinned = f"quicklearn-test/tiny-t5@{COMMIT}"
+    w.send({"type": "run", "id": 1, "spec": base_spec(pinned, tmp_path / "run", data, data)})
+    done, _ = w.until_terminal()
+    assert done["type"] == "done", done
+
+    # A revision the cache does not hold is refused, not replaced by whatever main points to.
+    other = "quicklearn-test/tiny-t5@" + "f" * 40
+    w.send({"type": "run", "id": 2, "spec": base_spec(other, tmp_path / "x", data, data)})
+    error, _ = w.until_terminal()
+    assert error["type"] == "error" and error["code"] == "model_not_found", error
+    assert error["message"].startswith("model: "), error["message"]
+    w.close()

@@ -14,6 +14,6 @@ export {
 export { presetText, loadPreset, PRESETS } from "./presets.js";
 export { planStudy, type Plan, type PlannedRun, type PlannedArm, type PlanTotals } from "./plan.js";
 export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
-export { absentModelDir, modelIdentities } from "./model-identity.js";
+export { absentModelDir, modelIdentities, unpinnedHubModel } from "./model-identity.js";
 export { planSummary, DEFAULT_SAMPLES_PER_S } from "./summary.js";
 export { readMeasuredThroughput, DEFAULT_BENCH_FILE, type MeasuredThroughput } from "./throughput.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../util/errors.js";
 import { studyContext } from "./context.js";
-import { modelIdentities } from "./model-identity.js";
+import { modelIdentities, unpinnedHubModel } from "./model-identity.js";
 import { planStudy } from "./plan.js";
 import { parseStudyYaml } from "./spec.js";
 
@@ -59,5 +59,13 @@ describe("model identity", () => {
     await mkdir(join(dir, "moved"), { recursive: true });
     await cp(join(dir, "a"), join(dir, "moved", "a"), { recursive: true });
     expect(await ids(join(dir, "moved"))).toEqual(await ids(dir));
+  });
+
+  it("tells an unpinned hub id from a pinned one and from local models", async () => {
+    expect(unpinnedHubModel("Qwen/Qwen2.5-0.5B")).toBe("Qwen/Qwen2.5-0.5B");
+    expect(unpinnedHubModel("Qwen/Qwen2.5-0.5B@7ae557604adf67be50417f59c2c2f167def9a775")).toBeNull();
+    const [local] = (await modelIdentities([join(dir, "a")])).values();
+    expect(unpinnedHubModel(local!)).toBeNull();
+    expect(unpinnedHubModel(join(dir, "a"))).toBeNull();
   });
 });

@@ -13,6 +13,15 @@ import { sha256 } from "../util/hash.js";
 
 const ABSENT = "absent:";
 
+/**
+ * The hub id of an identity that is not pinned to a revision (`org/name`, not `org/name@<commit>`), or null.
+ * Such a run loads whatever the hub serves when it starts, so the same run id may mean other weights later.
+ */
+export function unpinnedHubModel(identity: string): string | null {
+  const local = identity.startsWith("sha256:") || identity.startsWith(ABSENT) || isAbsolute(identity);
+  return local || identity.includes("@") ? null : identity;
+}
+
 /** The directory a provisional identity stands for, or null for a real identity. */
 export function absentModelDir(identity: string): string | null {
   return identity.startsWith(ABSENT) ? identity.slice(ABSENT.length) : null;

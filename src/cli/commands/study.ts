@@ -19,6 +19,7 @@ import {
 } from "../../runner/index.js";
 import {
   absentModelDir,
+  unpinnedHubModel,
   loadPreset,
   loadStudyFile,
   planStudy,
@@ -95,9 +96,17 @@ export function registerStudyCommands(program: Command): void {
         preset: opts.preset ?? null,
         absentModels: "provisional",
       });
-      for (const dir of [...context.plan.modelIds.values()].map(absentModelDir))
+      for (const identity of context.plan.modelIds.values()) {
+        const dir = absentModelDir(identity);
         if (dir)
           info(`note: model directory ${dir} does not exist yet; run ids are provisional until it does`);
+        const hub = unpinnedHubModel(identity);
+        if (hub)
+          info(
+            `note: hub model ${hub} is not pinned to a revision: each run loads what the hub serves when it starts; ` +
+              `write ${hub}@<commit> for a study that loads the same weights every time`,
+          );
+      }
       const plan = planStudy(study.spec, context.plan);
       if (opts.json) printJson(planFile(plan));
       else {
