@@ -8,6 +8,7 @@ import { registerStudyCommands } from "./commands/study.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerCurveCommand } from "./commands/curve.js";
 import { example } from "./help.js";
 import { registerTaskCommands } from "./commands/task.js";
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStudyCommands(program);
   registerCheckCommand(program);
   registerReportCommand(program);
+  registerCurveCommand(program);
   // Sub-commands inherit exitOverride so parse errors come back to main() instead of exiting.
   for (const c of program.commands) propagateExitOverride(c as unknown as Command);
   return program;

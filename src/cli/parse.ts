@@ -46,3 +46,27 @@ export function indexList(flag: string) {
     return list.map(Number);
   };
 }
+
+/** Any finite number (a score, which may be negative for some metrics). */
+export function finiteNumber(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) throw new UserError(`${flag} ${text}: expected a number`);
+    return n;
+  };
+}
+
+/** A confidence level strictly between 0 and 1 (0.9 for 90 %). */
+export function level(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1)
+      throw new UserError(`${flag} ${text}: expected a level between 0 and 1, e.g. 0.9 for 90 %`);
+    return n;
+  };
+}
+
+/** A flag given several times (`--at 500 --at 5000`): each value parsed, collected in order. */
+export function repeatable<T>(parse: (text: string) => T) {
+  return (text: string, previous: T[] = []): T[] => [...previous, parse(text)];
+}

@@ -61,3 +61,20 @@ export {
 export { backtest, type Backtest } from "./backtest.js";
 
 export const CURVE_FAMILIES = ["auto", "pow3", "pow4", "mmf4", "exp3", "log2", "rectified"] as const;
+
+/**
+ * Rows of `quicklearn curve --json` (snake_case, non-finite numbers as null): `fitRow`, `targetRow`,
+ * `atRow` from a curve and its resampled curves (a study's bootstrap or the residual bootstrap);
+ * `curveFromPoints(points, request)` -> {document: {fits, queries}, dof} for a curve given by points.
+ */
+export {
+  atRow,
+  finite,
+  fitRow,
+  targetRow,
+  type AtQueryRow,
+  type CurveScope,
+  type FitRow,
+  type TargetQueryRow,
+} from "./rows.js";
+export { POINTS_SCOPE, curveFromPoints, type CurveDocument, type PointsRequest } from "./from-points.js";
