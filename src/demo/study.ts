@@ -1,6 +1,13 @@
 import { join } from "node:path";
-import { parseDocument } from "yaml";
-import { loadPreset, parseStudyYaml, presetText, type LoadedStudy } from "../study/index.js";
+import {
+  DEMO_KNOB_FIELDS,
+  DEMO_KNOBS,
+  demoPresetText,
+  loadPreset,
+  parseStudyYaml,
+  type DemoKnobs,
+  type LoadedStudy,
+} from "../study/index.js";
 import { assetsDir } from "../util/paths.js";
 
 /** The SuperNI subset bundled with quicklearn (assets/demo/superni/PROVENANCE.md): the demo needs no checkout. */
@@ -20,26 +27,31 @@ export const QUICK_TASKS = [
   "task288_gigaword_summarization",
 ];
 
-const QUICK_EDITS: [path: (string | number)[], value: unknown][] = [
-  [["tasks"], QUICK_TASKS],
-  [["prefinetune", "per_task"], 20],
-  [["hyperparameters", "epochs"], 1],
-  [["hyperparameters", "max_source_length"], 256],
-  [["evaluation", "max_new_tokens"], 8],
-];
+/** What `--quick` changes in the demo preset; the preset's comments quote these values (demoPresetText). */
+const QUICK_KNOBS: Partial<DemoKnobs> = {
+  name: "demo-quick",
+  description: `${DEMO_KNOBS.description} Shortened (quicklearn demo --quick).`,
+  tasks: QUICK_TASKS,
+  prefinetunePerTask: 20,
+  epochs: 1,
+  maxSourceLength: 256,
+  maxNewTokens: 8,
+};
 
 /**
  * The demo study: the `demo` preset with its relative model path resolved in the study directory `out`.
- * `quick` applies QUICK_EDITS to the preset's YAML (comments kept), so STUDY/study.yaml shows what ran.
+ * `quick` renders the preset with QUICK_KNOBS (values and the comments quoting them), so STUDY/study.yaml
+ * shows what ran.
  */
 export function demoStudy(out: string, quick: boolean): LoadedStudy {
   const full = loadPreset("demo", out);
   if (!quick) return full;
-  const doc = parseDocument(presetText("demo"));
-  doc.setIn(["name"], "demo-quick");
-  for (const [path, value] of QUICK_EDITS) doc.setIn(path, doc.createNode(value, { flow: true }));
-  doc.commentBefore = `quicklearn demo --quick: the demo preset, shortened (${QUICK_EDITS.map(([p]) => p.join(".")).join(", ")} changed).\n${doc.commentBefore ?? ""}`;
-  const text = doc.toString({ lineWidth: 0 });
+  const changed = Object.keys(QUICK_KNOBS)
+    .filter((k) => k !== "name" && k !== "description")
+    .map((k) => DEMO_KNOB_FIELDS[k as keyof DemoKnobs]);
+  const text =
+    `# quicklearn demo --quick: the demo preset, shortened (${changed.join(", ")} changed).\n\n` +
+    demoPresetText({ ...DEMO_KNOBS, ...QUICK_KNOBS });
   return {
     ...full,
     spec: parseStudyYaml(text, "preset demo (--quick)"),

@@ -1,7 +1,7 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
-import { conditionName } from "./format.js";
+import { conditionName, escapeHtml } from "./format.js";
 
 /**
  * Charts are Vega-Lite specs rendered to SVG in Node (no browser, no canvas): the SVG is inlined in the
@@ -14,6 +14,23 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * The chart as one image for assistive technology: role="img", named by its title (aria-label and a
+ * <title> element, which browsers also show on hover). Vega's own per-mark labels stay in the markup.
+ */
+export function accessibleSvg(svg: string, title: string): string {
+  const t = escapeHtml(title);
+  return svg.replace(/^<svg\b([^>]*)>/, `<svg role="img" aria-label="${t}"$1><title>${t}</title>`);
+}
+
+/** Figures as the tables show them (2 decimals): Vega writes each value into its marks' aria-labels. */
+function shown(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+function shownOrNull(v: number | null): number | null {
+  return v === null ? null : shown(v);
 }
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -44,24 +61,25 @@ export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   const points = analysis.curve_points;
   const data: CurveDatum[] = [];
   for (const p of points) {
-    const ci = { lo: p.ci[0], hi: p.ci[1] };
-    if (p.role === "instruction-tuned" && p.setting === setting && p.x !== null) {
-      data.push({ series: `${p.arm} ${settingText(setting)}`, kind: "curve", x: p.x, y: p.rougeL, ...ci });
-    } else if (p.role === "baseline" && p.setting === setting && p.x !== null) {
-      data.push({ series: conditionName(p), kind: "baseline", x: p.x, y: p.rougeL, ...ci });
-    } else if (p.role === "supervised" && p.x !== null) {
-      data.push({ series: conditionName(p), kind: "supervised", x: null, y: p.rougeL, ...ci });
+    const ci = { lo: shownOrNull(p.ci[0]), hi: shownOrNull(p.ci[1]) };
+    const [x, y] = [shownOrNull(p.x), shown(p.rougeL)];
+    if (p.role === "instruction-tuned" && p.setting === setting && x !== null) {
+      data.push({ series: `${p.arm} ${settingText(setting)}`, kind: "curve", x, y, ...ci });
+    } else if (p.role === "baseline" && p.setting === setting && x !== null) {
+      data.push({ series: conditionName(p), kind: "baseline", x, y, ...ci });
+    } else if (p.role === "supervised" && x !== null) {
+      data.push({ series: conditionName(p), kind: "supervised", x: null, y, ...ci });
     } else if (p.role === "zero-shot") {
-      data.push({ series: `${p.arm} (no training)`, kind: "zero-shot", x: null, y: p.rougeL, ...ci });
+      data.push({ series: `${p.arm} (no training)`, kind: "zero-shot", x: null, y, ...ci });
     }
   }
   if (!data.some((d) => d.kind === "curve" || d.kind === "baseline")) return null;
   const pub = analysis.overall.filter((o) => o.published !== null && o.setting === setting);
   for (const o of pub) {
-    const x = analysis.curve_points.find((p) => p.key === o.key)?.x ?? null;
+    const x = shownOrNull(analysis.curve_points.find((p) => p.key === o.key)?.x ?? null);
     if (x === null) continue;
     const kind = o.role === "instruction-tuned" ? "published-curve" : "published-point";
-    data.push({ series: PUBLISHED, kind, x, y: o.published!, lo: null, hi: null });
+    data.push({ series: PUBLISHED, kind, x, y: shown(o.published!), lo: null, hi: null });
   }
   const all = analysis.budget_axis.all_position;
   const xs = [...new Set(data.flatMap((d) => (d.x === null ? [] : [d.x])))].sort((a, b) => a - b);
@@ -70,7 +88,11 @@ export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | n
     field: "x",
     type: "quantitative" as const,
     title: "training samples per task (log scale)",
-    scale: { type: "log" as const, domain: [xs[0]! / 1.4, xs[xs.length - 1]! * 1.4], nice: false },
+    scale: {
+      type: "log" as const,
+      domain: [shown(xs[0]! / 1.4), shown(xs[xs.length - 1]! * 1.4)],
+      nice: false,
+    },
     axis: {
       values: xs,
       labelExpr: `abs(datum.value - ${all}) < 0.5 ? 'all (≈${Math.round(all)})' : format(datum.value, ',')`,
@@ -154,10 +176,10 @@ export function groupSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   const data = rows.map((g) => ({
     group: g.group,
     condition: conditionName(g),
-    y: g.rougeL,
-    lo: g.ci[0],
-    hi: g.ci[1],
-    published: g.published,
+    y: shown(g.rougeL),
+    lo: shown(g.ci[0]),
+    hi: shown(g.ci[1]),
+    published: shownOrNull(g.published),
   }));
   const x = {
     field: "group",
@@ -216,13 +238,15 @@ export async function renderCharts(analysis: Analysis): Promise<Chart[]> {
     (s) => s === "stl" || s === "mtl",
   );
   const charts: Chart[] = [];
+  const render = async (spec: TopLevelSpec) =>
+    accessibleSvg(await renderSvg(spec), typeof spec.title === "string" ? spec.title : "chart");
   for (const s of settings) {
     const spec = curveSpec(analysis, s);
     if (spec)
       charts.push({
         id: `curve-${s}`,
         title: `Sample efficiency (${settingText(s)})`,
-        svg: await renderSvg(spec),
+        svg: await render(spec),
       });
   }
   for (const s of settings) {
@@ -231,7 +255,7 @@ export async function renderCharts(analysis: Analysis): Promise<Chart[]> {
       charts.push({
         id: `groups-${s}`,
         title: `Report groups (${settingText(s)})`,
-        svg: await renderSvg(spec),
+        svg: await render(spec),
       });
   }
   return charts;

@@ -20,11 +20,13 @@ export function renderHtml(analysis: Analysis, charts: Chart[]): string {
   const partial = a.study.runs_done < a.study.runs_total;
   const body = [
     `<header><h1>${e(a.study.name)}</h1>`,
+    a.study.description ? `<p class="description">${e(a.study.description)}</p>` : "",
     `<p class="sub">quicklearn report${a.study.preset ? ` · preset <b>${e(a.study.preset)}</b>` : ""} · ${e(a.aggregation)}</p>`,
     `<p class="banner${partial ? " partial" : ""}">${e(progressLine(a))}</p>`,
     a.notes.length ? `<ul class="notes">${a.notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : "",
     `</header>`,
     section("Findings", findings(a)),
+    section("Arms", armsTable(a)),
     section("Overall ROUGE-L", overallTable(a)),
     section("Sample efficiency", settings.map((s) => chart(`curve-${s}`)).join("") + matchingTable(a)),
     section("Effects", effectsTable(a)),
@@ -63,7 +65,8 @@ h1{margin:0 0 4px;font-size:26px}h2{margin:32px 0 10px;font-size:19px;border-bot
 .banner.partial{background:#fff3e0;color:#8a4b00}.notes{color:#8a4b00}
 table{border-collapse:collapse;margin:8px 0 16px;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:right;vertical-align:top}
-th{background:#fafafa;font-weight:600}td.l,th.l{text-align:left}
+th{background:#fafafa;font-weight:600}td.l,th.l{text-align:left}tbody th{background:none;font-weight:normal}
+caption{caption-side:top;text-align:left;color:#555;font-size:12px;padding:2px 0}.description{font-size:15px;margin:4px 0 8px}
 .ci{color:#777;font-size:12px}.pub{color:#555;font-size:12px}.trunc{color:#b71c1c;font-size:11px}
 .ok{color:#1b5e20}.no{color:#b71c1c}.meh{color:#8a4b00}
 figure.chart{margin:12px 0;display:inline-block}figcaption{color:#555;font-size:12px}
@@ -95,13 +98,32 @@ function findings(a: Analysis): string {
   return `<ul class="claims">${items.map((i) => `<li class="${i.cls}">${e(i.text)}</li>`).join("")}</ul>`;
 }
 
+/** The first cell of a body row: the row's header for screen readers. */
+function rowHead(text: string): string {
+  return `<th scope="row" class="l">${e(text)}</th>`;
+}
+
+/** Each arm's name (as conditions and charts call it) beside its label and role. */
+function armsTable(a: Analysis): string {
+  const arms = [...new Map(a.conditions.map((c) => [c.arm, c])).values()];
+  const rows = arms.map(
+    (c) => `<tr>${rowHead(c.arm)}<td class="l">${e(c.label)}</td><td class="l">${e(c.role)}</td></tr>`,
+  );
+  return table(
+    "Arms: the names conditions and charts use, with their labels",
+    ["Arm", "Label", "Role"],
+    rows,
+    3,
+  );
+}
+
 function overallTable(a: Analysis): string {
   const withPub = a.overall.some((o) => o.published !== null);
-  const head = ["Condition", "Arm", "ROUGE-L", "95 % CI", "micro", "tasks", "instances", "seeds"];
+  const head = ["Condition", "Arm label", "ROUGE-L", "95 % CI", "micro", "tasks", "instances", "seeds"];
   if (withPub) head.push("thesis", "Δ", "thesis in CI");
   const rows = a.overall.map((o) => {
     const cells = [
-      `<td class="l">${e(conditionName(o))}</td>`,
+      rowHead(conditionName(o)),
       `<td class="l">${e(o.label)}</td>`,
       `<td><b>${fmt(o.rougeL)}</b></td>`,
       `<td>${ciSpan(o.ci)}</td>`,
@@ -121,12 +143,18 @@ function overallTable(a: Analysis): string {
     }
     return `<tr>${cells.join("")}</tr>`;
   });
-  return table(head, rows);
+  return table(
+    "ROUGE-L per condition: mean over tasks with its 95 % bootstrap interval, and the mean over instances (micro)",
+    head,
+    rows,
+  );
 }
 
-function table(head: string[], rows: string[], leftColumns = 2): string {
-  const th = head.map((h, i) => `<th${i < leftColumns ? ' class="l"' : ""}>${e(h)}</th>`).join("");
-  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`;
+function table(caption: string, head: string[], rows: string[], leftColumns = 2): string {
+  const th = head
+    .map((h, i) => `<th scope="col"${i < leftColumns ? ' class="l"' : ""}>${e(h)}</th>`)
+    .join("");
+  return `<div class="scroll"><table><caption>${e(caption)}</caption><thead><tr>${th}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`;
 }
 
 function matchingTable(a: Analysis): string {
@@ -134,7 +162,7 @@ function matchingTable(a: Analysis): string {
     return "<p>No matching budgets: the study needs an instruction-tuned curve and a baseline.</p>";
   const rows = a.matching.map(
     (m) =>
-      `<tr><td class="l">${e(`${m.arm} ${settingText(m.setting)}`)}</td><td class="l">${e(
+      `<tr>${rowHead(`${m.arm} ${settingText(m.setting)}`)}<td class="l">${e(
         `${m.baseline} ${settingText(m.baseline_setting)} ${m.baseline_budget}`,
       )}</td><td>${fmt(m.baseline_rougeL)}</td><td>${m.budget_per_task === null ? "not reached" : `${m.at_first_budget ? "≤ " : ""}${Math.round(m.budget_per_task)}`}</td><td>${fmtPct(
         m.share_of_baseline,
@@ -145,6 +173,7 @@ function matchingTable(a: Analysis): string {
   return (
     `<p>Matching budget: where the curve reaches the baseline's score, interpolated linearly in log(budget) between measured budgets; share = matching budget ÷ the baseline's budget (CI in %, "–" = not reached in those resamples).</p>` +
     table(
+      "Matching budgets: the training samples per task at which each curve reaches its baseline's score",
       [
         "Curve",
         "Baseline",
@@ -164,7 +193,7 @@ function effectsTable(a: Analysis): string {
   if (a.effects.length === 0) return "<p>No paired comparison is possible yet.</p>";
   const rows = a.effects.map(
     (x) =>
-      `<tr><td class="l">${e(x.title)}</td><td class="l">${e(conditionName(x.a))} − ${e(conditionName(x.b))}</td><td>${fmt(x.a_rougeL)}</td><td>${fmt(
+      `<tr>${rowHead(x.title)}<td class="l">${e(conditionName(x.a))} − ${e(conditionName(x.b))}</td><td>${fmt(x.a_rougeL)}</td><td>${fmt(
         x.b_rougeL,
       )}</td><td><b>${fmt(x.diff)}</b></td><td>${ciSpan(x.ci)}</td><td>${x.n_tasks}</td><td class="${
         x.verdict === "higher" ? "ok" : x.verdict === "lower" ? "no" : "meh"
@@ -172,7 +201,11 @@ function effectsTable(a: Analysis): string {
   );
   return (
     "<p>Differences are paired: both sides are resampled on the same tasks and test instances.</p>" +
-    table(["Effect", "Comparison (a − b)", "a", "b", "difference", "95 % CI", "tasks", "verdict"], rows)
+    table(
+      "Effects: paired differences in ROUGE-L with 95 % bootstrap intervals",
+      ["Effect", "Comparison (a − b)", "a", "b", "difference", "95 % CI", "tasks", "verdict"],
+      rows,
+    )
   );
 }
 
@@ -185,12 +218,17 @@ function groupTable(a: Analysis, setting: string): string {
       const pub = row.published === null ? "" : `<br><span class="pub">thesis ${fmt(row.published)}</span>`;
       return `<td>${fmt(row.rougeL)}<br>${ciSpan(row.ci)}${pub}</td>`;
     });
-    return `<tr><td class="l">${e(conditionName(c))}</td>${cells.join("")}</tr>`;
+    return `<tr>${rowHead(conditionName(c))}${cells.join("")}</tr>`;
   });
   const counts = REPORT_GROUPS.map((g) => a.tasks.filter((t) => t.group === g).length);
   return (
     `<h3>${e(settingText(setting))}</h3>` +
-    table(["Condition", ...REPORT_GROUPS.map((g, i) => `${g} (${counts[i]})`)], rows, 1)
+    table(
+      `ROUGE-L per report group, ${settingText(setting)} (tasks per group in brackets), with 95 % intervals`,
+      ["Condition", ...REPORT_GROUPS.map((g, i) => `${g} (${counts[i]})`)],
+      rows,
+      1,
+    )
   );
 }
 
@@ -204,11 +242,15 @@ function taskTable(a: Analysis): string {
       const trunc = cut ? `<br><span class="trunc">${e(cut)}</span>` : "";
       return `<td>${fmt(cell.rougeL, 1)}${trunc}</td>`;
     });
-    return `<tr><td class="l">${e(t.task)}</td><td class="l">${e(t.group)}</td>${cells.join("")}</tr>`;
+    return `<tr>${rowHead(t.task)}<td class="l">${e(t.group)}</td>${cells.join("")}</tr>`;
   });
   return (
     `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (ROUGE-L; ✂ inputs/targets the engine truncated to the length limits)</summary>` +
-    table(["Task", "Report group", ...conds.map((c) => conditionName(c))], rows) +
+    table(
+      "ROUGE-L per task and condition",
+      ["Task", "Report group", ...conds.map((c) => conditionName(c))],
+      rows,
+    ) +
     `</details>`
   );
 }

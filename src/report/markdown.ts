@@ -14,6 +14,7 @@ function mdTable(head: string[], rows: string[][]): string {
 export function renderMarkdown(a: Analysis): string {
   const out: string[] = [];
   out.push(`# ${m(a.study.name)}`, "");
+  if (a.study.description) out.push(m(a.study.description), "");
   out.push(`${a.study.preset ? `Preset: ${m(a.study.preset)}. ` : ""}${m(progressLine(a))}.`, "");
   out.push(m(a.aggregation), "");
   for (const n of a.notes) out.push(`- Note: ${m(n)}`);

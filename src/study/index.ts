@@ -11,7 +11,15 @@ export {
   type Role,
   type ArmSpec,
 } from "./spec.js";
-export { presetText, loadPreset, PRESETS } from "./presets.js";
+export {
+  presetText,
+  loadPreset,
+  PRESETS,
+  demoPresetText,
+  DEMO_KNOBS,
+  DEMO_KNOB_FIELDS,
+  type DemoKnobs,
+} from "./presets.js";
 export { planStudy, type Plan, type PlannedRun, type PlannedArm, type PlanTotals } from "./plan.js";
 export { studyContext, shippedTestTasks, superniDir, type StudyContext } from "./context.js";
 export { absentModelDir, modelIdentities, unpinnedHubModel } from "./model-identity.js";

@@ -102,41 +102,91 @@ arms:
     settings: [eval]
 `;
 
-const DEMO = `# quicklearn study: a miniature of the thesis's design that runs on a laptop CPU in minutes.
+/**
+ * The demo preset's values that its comments quote, in one place, so that a changed value (the quick demo,
+ * src/demo/study.ts) changes its comment too.
+ */
+export interface DemoKnobs {
+  name: string;
+  description: string;
+  tasks: "test" | readonly string[];
+  epochs: number;
+  learningRate: number;
+  effectiveBatchSize: number;
+  maxSourceLength: number;
+  maxNewTokens: number;
+  prefinetunePerTask: number;
+}
+
+export const DEMO_KNOBS: Readonly<DemoKnobs> = {
+  name: "demo",
+  description:
+    "A miniature of the thesis's design on SuperNI tasks bundled with quicklearn, with a tiny T5 trained " +
+    "from scratch on CPU: it shows the method at work, not the thesis's effect sizes.",
+  tasks: "test",
+  epochs: 3,
+  learningRate: 3e-3,
+  effectiveBatchSize: 4,
+  maxSourceLength: 512,
+  maxNewTokens: 32,
+  prefinetunePerTask: 100,
+};
+
+/** The study spec field each knob sets (for saying what a variant of the demo changed). */
+export const DEMO_KNOB_FIELDS: Readonly<Record<keyof DemoKnobs, string>> = {
+  name: "name",
+  description: "description",
+  tasks: "tasks",
+  epochs: "hyperparameters.epochs",
+  learningRate: "hyperparameters.learning_rate",
+  effectiveBatchSize: "hyperparameters.effective_batch_size",
+  maxSourceLength: "hyperparameters.max_source_length",
+  maxNewTokens: "evaluation.max_new_tokens",
+  prefinetunePerTask: "prefinetune.per_task",
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The demo preset's YAML for the given knobs: values and the comments that quote them from one source. */
+export function demoPresetText(k: Readonly<DemoKnobs> = DEMO_KNOBS): string {
+  return `# quicklearn study: a miniature of the thesis's design that runs on a laptop CPU in minutes.
 # \`quicklearn demo\` creates the tiny base model at ./base-model (relative to the study directory)
 # and points --superni at the SuperNI subset bundled with quicklearn (7 test tasks, 28 train tasks).
 # Reference: docs/demo.md (what it shows and what it cannot), docs/studies.md (every field).
-name: demo
+name: ${k.name}
+description: ${JSON.stringify(k.description)}
 
 superni: null
-tasks: test
+tasks: ${k.tasks === "test" ? "test" : `[${k.tasks.join(", ")}]`}
 data_seed: 42
 seeds: [42]
 
 # A 0.5M-parameter model trained from scratch learns nothing at the thesis's lr 5e-5 and batch 12 in a few
-# hundred samples: the demo takes more, smaller steps (batch 4, lr 3e-3, 3 epochs; see docs/demo.md for the
-# measurements behind these). Sources are cut at 512 tokens (the def-pos prompts are 100-700 words).
+# hundred samples: the demo takes more, smaller steps (batch ${k.effectiveBatchSize}, lr ${k.learningRate}, ${plural(k.epochs, "epoch")}; see docs/demo.md for the
+# measurements behind these). Sources are cut at ${k.maxSourceLength} tokens (the def-pos prompts are 100-700 words).
 hyperparameters:
-  epochs: 3
-  learning_rate: 3.0e-3
+  epochs: ${k.epochs}
+  learning_rate: ${k.learningRate}
   lr_schedule: constant
   warmup_steps: 0
-  effective_batch_size: 4
-  max_source_length: 512
+  effective_batch_size: ${k.effectiveBatchSize}
+  max_source_length: ${k.maxSourceLength}
   max_target_length: 64
   precision: fp32
   # Runs take seconds: checkpoint only at epoch ends.
   checkpoint_every_steps: 0
 
-# Greedy decoding; 32 new tokens cover every label and most titles of the demo's tasks.
+# Greedy decoding, at most ${k.maxNewTokens} new tokens per prediction${k.maxNewTokens >= 32 ? ": enough for every label and most titles of the demo's tasks" : " (longer titles are cut)"}.
 evaluation:
   variant: superni
-  max_new_tokens: 32
+  max_new_tokens: ${k.maxNewTokens}
   num_beams: 1
 
-# Every instance of the 28 bundled train tasks (10-81 each; 1,144 in all).
+# Up to ${k.prefinetunePerTask} instances of each of the 28 bundled train tasks (they have 10-81 each, 1,144 in all).
 prefinetune:
-  per_task: 100
+  per_task: ${k.prefinetunePerTask}
   tasks: train
 
 arms:
@@ -202,6 +252,9 @@ arms:
     encoding: thesis-def-pos
     settings: [eval]
 `;
+}
+
+const DEMO = demoPresetText();
 
 export const PRESETS: Readonly<Record<string, string>> = { thesis: THESIS, demo: DEMO };
 export type PresetName = "thesis" | "demo";

@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { detectGpus, openStudy, preflight, PreflightError, workerSlots } from "../../runner/index.js";
 import { UserError } from "../../util/errors.js";
+import { example } from "../help.js";
 import { printJson } from "../output.js";
 import { shared } from "./study.js";
 
@@ -16,10 +17,7 @@ export function registerCheckCommand(program: Command): void {
     .addOption(shared.cpu())
     .addOption(shared.gpus())
     .option("--json", 'print one JSON document: {"ok", "findings": [{"check", "target", "ok", "message"}]}')
-    .addHelpText(
-      "after",
-      "\nExamples:\n  quicklearn check studies/s1 --gpus 0,1\n  quicklearn check studies/s1 --cpu --json",
-    )
+    .addHelpText("after", example("check studies/s1 --gpus 0,1", "check studies/s1 --cpu --json"))
     .action(async (dir, opts) => {
       if (opts.cpu && opts.gpus) throw new UserError("--cpu and --gpus exclude each other");
       const store = await openStudy(dir);
