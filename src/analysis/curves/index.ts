@@ -21,7 +21,8 @@
  * Intervals
  * - `residualBootstrap(points, {resamples, seed, ...fit options})` -> {curve, resamples: Curve[], noise
  *   (draws of one measurement's noise), dof} for a curve given by points only.
- * - `scoreBand(curve, resamples, budget, level, noise?)` -> {score, ci, pi (null without noise), extrapolated}.
+ * - `scoreBand(curve, resamples, budget, level, noise?)` -> {score, ci, pi (null without noise draws),
+ *   extrapolated}.
  * - `budgetBand(curve, resamples, target, level)` -> {budget, ci (an end is Infinity when resamples never
  *   reach the target), extrapolated, reachableShare}.
  * - `parameterBands(resamples, level)` -> {a: [lo, hi], ..., asymptote: [lo, hi]}.

@@ -78,7 +78,7 @@ export interface ScoreBand {
   score: number;
   /** The curve's uncertainty. */
   ci: Interval;
-  /** Where a new measurement at the budget would fall (curve + one measurement's noise); null without noise draws. */
+  /** Where a new measurement at the budget would fall (curve + one measurement's noise); null without noise. */
   pi: Interval | null;
   extrapolated: boolean;
 }

@@ -3,12 +3,14 @@
  * few hundred residuals).
  *
  * Hand-written because no maintained npm optimiser does this well enough to be refitted 2,000 times per
- * curve: ml-levenberg-marquardt (the usual choice) takes finite-difference Jacobians, clamps steps to the
- * bounds without an active set (so it stalls on a bound, e.g. an asymptote at the metric's maximum) and
- * allocates matrices on every iteration. Here the Jacobian is analytic, parameters on a bound whose
- * gradient points outwards leave the step (an active set, as in scipy's bounded solvers), steps are
- * projected onto the bounds, and the buffers are reused across solves. Damping follows Nielsen (1999):
- * lambda shrinks with the gain ratio and doubles geometrically on rejected steps.
+ * curve: ml-levenberg-marquardt (the usual choice, v5) takes finite-difference Jacobians with a fixed
+ * step, clamps every step to the bounds without an active set (so a parameter held on a bound, e.g. an
+ * asymptote at the metric's maximum, keeps distorting the step), takes steps that raise the error, and
+ * allocates and inverts matrices on every iteration. Here the Jacobian is analytic, parameters on a
+ * bound whose gradient points outwards leave the step (an active set, as in scipy's bounded solvers),
+ * steps are projected onto the bounds, rejected steps are retried with more damping, and the buffers
+ * are reused across solves. Damping follows Nielsen (1999): lambda shrinks with the gain ratio and
+ * doubles geometrically on rejected steps.
  */
 
 export interface LeastSquaresProblem {
