@@ -22,6 +22,8 @@ export interface DistributedRunOptions {
   env?: Record<string, string>;
   /** Several machines: how they meet, and how their torchruns start (e.g. one per node through srun). */
   multiNode?: MultiNode;
+  /** torchrun's pid once it started, undefined once it exited (a study's locks record it). */
+  onProcess?: (pid: number | undefined) => void;
 }
 
 /** torchrun's static rendezvous: every node's rank and rank 0's address (values may be shell references). */
@@ -112,6 +114,7 @@ function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptio
     },
     onStderr: (line) => (rankError ??= parseRankError(line)),
   });
+  opts.onProcess?.(child.pid);
 
   // torchrun passes SIGTERM on to every rank; each stops cleanly and rank 0 reports "interrupted".
   const stop = (why: "timeout" | "interrupted") => {
@@ -129,6 +132,7 @@ function spawnTorchrun(python: string, args: string[], opts: DistributedRunOptio
       reject(new EngineError("worker_start_failed", `cannot start ${python}: ${e.message}`)),
     );
     child.once("close", (code, signal) => {
+      opts.onProcess?.(undefined);
       clearTimeout(timer);
       clearTimeout(killTimer);
       opts.signal?.removeEventListener("abort", onAbort);

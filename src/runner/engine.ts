@@ -10,6 +10,9 @@ export const startEngineWorker: StartEngine = async ({ device, env, onEvent }) =
     run: (spec, onRunEvent) => worker.run(spec, onRunEvent ? (e) => onRunEvent(e as EngineEvent) : undefined),
     shutdown: () => worker.shutdown(),
     kill: () => worker.kill(),
+    get pid() {
+      return worker.alive ? worker.pid : undefined;
+    },
   };
   return adapted;
 };
@@ -21,7 +24,11 @@ export const startEngineWorker: StartEngine = async ({ device, env, onEvent }) =
  */
 export const startDistributedEngine: StartDistributed = ({ nproc, device, env, multiNode }) => {
   const stop = new AbortController();
+  let pid: number | undefined;
   return {
+    get pid() {
+      return pid;
+    },
     run: async (spec, onEvent) => {
       if (stop.signal.aborted) throw new EngineError("interrupted", "run stopped before it started");
       return runDistributed(spec, {
@@ -32,6 +39,7 @@ export const startDistributedEngine: StartDistributed = ({ nproc, device, env, m
         onEvent: onEvent ? (e) => onEvent(e as EngineEvent) : undefined,
         // The run's own folder holds the spec file: every node needs to see it anyway.
         multiNode: multiNode?.(spec.output_dir),
+        onProcess: (p) => (pid = p),
       });
     },
     shutdown: async () => {},

@@ -34,6 +34,8 @@ export interface EngineWorkerLike {
   run(spec: RunSpecInput, onEvent?: (e: EngineEvent) => void): Promise<unknown>;
   shutdown(): Promise<void>;
   kill(): void;
+  /** Its process while alive (torchrun's only during run()): the run's claim records it. */
+  readonly pid?: number;
 }
 
 export type RunOutcome =
@@ -67,8 +69,22 @@ export async function executeRun(
   worker: EngineWorkerLike,
   opts: ExecuteOptions,
 ): Promise<RunOutcome> {
-  const claim = await FileLock.acquire(store.claimPath(id), { purpose: `run ${id}` });
+  // The claim is the run's while its driver or its engine lives: an engine that outlives a killed driver
+  // may still write into the run's folder.
+  const claim = await FileLock.acquire(store.claimPath(id), {
+    purpose: `run ${id}`,
+    processes: () => [worker.pid],
+  });
   if (!claim.ok) return { status: "busy" };
+  // torchrun starts inside run(): record its pid with its first event, before it can write a checkpoint.
+  let recorded = worker.pid;
+  const onEvent = (e: EngineEvent) => {
+    if (worker.pid !== recorded) {
+      recorded = worker.pid;
+      void claim.lock.refresh().catch(() => {});
+    }
+    opts.onEvent?.(e);
+  };
   try {
     const state = await store.readState(id);
     if (state.status === "done" && (await store.verifyHashes(id, state.hashes))) return { status: "done" };
@@ -87,7 +103,7 @@ export async function executeRun(
       if (opts.parallel && spec.train) spec.train = { ...spec.train, parallel: opts.parallel };
       // The engine finished before a crash: its outputs are intact, so only scoring is left to do.
       if (!(await store.verifyHashes(id, engineOutputs))) {
-        await worker.run(spec, opts.onEvent);
+        await worker.run(spec, onEvent);
         engineOutputs = await store.hashOutputs(id, [...ENGINE_OUTPUTS, "model"]);
         await store.writeState(id, { ...running, engine_outputs: engineOutputs });
       }

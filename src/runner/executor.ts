@@ -14,6 +14,8 @@ export interface Executor {
   execute(job: ExecutionJob): Promise<ExecutionSummary>;
   /** Start nothing new and interrupt running runs (they go back to pending); `immediate`: do not wait for cleanup. */
   stop(immediate: boolean): void;
+  /** Its engine processes on this machine now, for the study lock (none for an executor that submits jobs). */
+  pids?(): (number | undefined)[];
 }
 
 export interface ExecutionRun {

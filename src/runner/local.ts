@@ -47,6 +47,10 @@ export class LocalExecutor implements Executor {
     };
   }
 
+  pids(): (number | undefined)[] {
+    return [...this.runners].flatMap((r) => r.pids());
+  }
+
   stop(_immediate: boolean): void {
     this.stopping = true;
     for (const r of this.runners) r.kill();

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileLock, isHeld, type LockOwner } from "./lock.js";
+import { describeHolder, FileLock, isHeld, readOwner, type LockOwner } from "./lock.js";
 
 describe("FileLock", () => {
   const dirs: string[] = [];
@@ -45,6 +45,52 @@ describe("FileLock", () => {
     const r = await FileLock.acquire(path, { purpose: "new" });
     expect(r.ok).toBe(true);
     if (r.ok) await r.lock.release();
+  });
+
+  it("is not stale while a process its dead holder recorded still runs (issue 18)", async () => {
+    const path = await tmp();
+    const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
+    // An engine worker that outlived its driver (SIGKILLed), still writing into its run's folder.
+    const orphan = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    const gone = new Promise((r) => orphan.once("exit", r));
+    try {
+      const owner: LockOwner = {
+        token: "t",
+        pid: dead,
+        host: hostname(),
+        purpose: "quicklearn run",
+        heartbeat: Date.now() - 3_600_000,
+        started: 0,
+        pids: [orphan.pid!],
+      };
+      await writeFile(path, JSON.stringify(owner));
+      const r = await FileLock.acquire(path, { purpose: "resume", staleMs: 1000 });
+      expect(r.ok).toBe(false);
+      expect(await isHeld(path, 1000)).toBe(true);
+      if (!r.ok)
+        expect(describeHolder(r.holder)).toMatch(
+          new RegExp(`pid ${dead} on .* is gone, but its engine process ${orphan.pid} still runs`),
+        );
+    } finally {
+      orphan.kill("SIGKILL");
+      await gone;
+    }
+    const r = await FileLock.acquire(path, { purpose: "resume", staleMs: 1000 });
+    expect(r.ok).toBe(true);
+    if (r.ok) await r.lock.release();
+  });
+
+  it("records its holder's processes when taken and at each refresh", async () => {
+    const path = await tmp();
+    let pids: (number | undefined)[] = [undefined, 4242];
+    const r = await FileLock.acquire(path, { purpose: "A", processes: () => pids });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(await readOwner(path)).toMatchObject({ pid: process.pid, pids: [4242] });
+    pids = [4242, 4343, 4343];
+    expect(await r.lock.refresh()).toBe(true);
+    expect(await readOwner(path)).toMatchObject({ pids: [4242, 4343] });
+    await r.lock.release();
   });
 
   it("breaks a lock of another host only after its heartbeat is stale", async () => {

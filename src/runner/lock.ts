@@ -5,9 +5,11 @@ import { writeJsonAtomic } from "../util/fs.js";
 
 /**
  * A lock that works on network filesystems without flock(): a file created with O_EXCL (atomic on NFSv3+
- * and local filesystems) holding its owner (pid, host, a random token) and a heartbeat the owner refreshes.
- * A lock is stale when its heartbeat is older than `staleMs`, or at once when its owner ran on this host
- * and that process is gone (SIGKILL, power loss of a laptop), so a resume right after a crash needs no wait.
+ * and local filesystems) holding its owner (pid, host, a random token, the pids of its engine processes)
+ * and a heartbeat the owner refreshes. A lock is stale when its heartbeat is older than `staleMs`, or at
+ * once when its owner ran on this host and no process of it is alive any more: neither the owner (SIGKILL,
+ * power loss of a laptop), so a resume right after a crash needs no wait, nor an engine process it started,
+ * which may still be writing into the run's folder (an orphan outlives its driver until it notices).
  *
  * Hand-written because the usual library (proper-lockfile) judges staleness by mtime only and keeps no
  * owner in the lock: it cannot tell a dead local owner at once, nor say who holds the lock.
@@ -19,6 +21,8 @@ export interface LockOwner {
   host: string;
   /** What holds it, for messages: "quicklearn run", "worker". */
   purpose: string;
+  /** The owner's other processes on its host (engine workers, torchrun), as of the last heartbeat. */
+  pids?: number[];
   /** ms since the epoch, refreshed every staleMs / 4. */
   heartbeat: number;
   started: number;
@@ -30,6 +34,11 @@ export interface LockOptions {
   staleMs?: number;
   /** Called when the lock was taken from us (our heartbeat stalled longer than staleMs). */
   onLost?: () => void;
+  /**
+   * The owner's other processes now (engine workers, torchrun): recorded at every heartbeat (and refresh()),
+   * so that the lock is not judged stale while one of them lives on after its owner died.
+   */
+  processes?: () => readonly (number | undefined)[];
 }
 
 export function defaultStaleMs(): number {
@@ -46,7 +55,8 @@ export class FileLock {
   private constructor(
     readonly path: string,
     private owner: LockOwner,
-    private readonly opts: Required<Omit<LockOptions, "onLost">> & Pick<LockOptions, "onLost">,
+    private readonly opts: Required<Omit<LockOptions, "onLost" | "processes">> &
+      Pick<LockOptions, "onLost" | "processes">,
   ) {}
 
   /** Try once to take the lock (breaking it if stale); never waits for a live holder. */
@@ -61,6 +71,7 @@ export class FileLock {
         purpose: opts.purpose,
         heartbeat: now,
         started: now,
+        ...processesOf(opts.processes),
       };
       if (await createExclusive(path, JSON.stringify(owner))) {
         const lock = new FileLock(path, owner, opts);
@@ -92,7 +103,7 @@ export class FileLock {
       this.opts.onLost?.();
       return false;
     }
-    this.owner = { ...this.owner, heartbeat: Date.now() };
+    this.owner = { ...this.owner, heartbeat: Date.now(), ...processesOf(this.opts.processes) };
     await writeJsonAtomic(this.path, this.owner);
     return true;
   }
@@ -155,12 +166,27 @@ export async function readOwner(path: string): Promise<LockOwner | "absent" | "u
   }
 }
 
-/** Whether a holder is certainly gone: a dead pid on this host, or a heartbeat older than staleMs. */
+/**
+ * Whether a holder is certainly gone. On this host: its owner's pid is dead and so is every process it
+ * recorded (an engine still alive may be writing its run's checkpoint), or, while the owner lives, its
+ * heartbeat is older than staleMs (a stopped or hung owner). On another host: the heartbeat alone.
+ */
 export function isStale(holder: LockOwner | "unreadable", staleMs: number): boolean {
   // An unreadable file is a lock being created right now (or debris): give its owner a heartbeat's time.
   if (holder === "unreadable") return false;
-  if (holder.host === hostname() && !pidAlive(holder.pid)) return true;
+  if (holder.host === hostname() && !pidAlive(holder.pid)) return liveProcesses(holder).length === 0;
   return Date.now() - holder.heartbeat > staleMs;
+}
+
+/** The holder's recorded processes still alive on this host ([] for a holder of another host). */
+export function liveProcesses(holder: LockOwner): number[] {
+  if (holder.host !== hostname()) return [];
+  return (holder.pids ?? []).filter(pidAlive);
+}
+
+function processesOf(processes: LockOptions["processes"]): { pids?: number[] } {
+  const pids = processes?.().filter((p): p is number => p !== undefined && p > 0) ?? [];
+  return pids.length ? { pids: [...new Set(pids)] } : {};
 }
 
 /** Whether `lock` is held by a live owner (for status: a run marked running whose owner is gone is interrupted). */
@@ -217,5 +243,11 @@ async function breakStale(path: string, judged: LockOwner | "unreadable"): Promi
 export function describeHolder(holder: LockOwner | null): string {
   if (!holder) return "another process (its lock file is being written)";
   const ago = Math.max(0, Math.round((Date.now() - holder.heartbeat) / 1000));
+  const orphans = holder.host === hostname() && !pidAlive(holder.pid) ? liveProcesses(holder) : [];
+  if (orphans.length)
+    return (
+      `${holder.purpose} (pid ${holder.pid} on ${holder.host} is gone, but its engine process ` +
+      `${orphans.join(", ")} still runs; it ends by itself, or stop it: kill ${orphans.join(" ")})`
+    );
   return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, alive ${ago} s ago)`;
 }

@@ -64,6 +64,7 @@ async function runLocked(
   const acquired = await FileLock.acquire(store.lockPath, {
     purpose: "quicklearn run",
     onLost: () => opts.executor.stop(false),
+    processes: () => opts.executor.pids?.() ?? [],
   });
   if (!acquired.ok)
     throw new UserError(

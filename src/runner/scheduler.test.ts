@@ -6,6 +6,7 @@ import type { RunSpecInput } from "../engine/spec.js";
 import { parseStudyYaml } from "../study/spec.js";
 import { readJsonl } from "../util/jsonl.js";
 import { executeRun, type EngineWorkerLike } from "./execute.js";
+import { readOwner, type LockOwner } from "./lock.js";
 import { LocalExecutor } from "./local.js";
 import { workerSlots } from "./slots.js";
 import { executionRuns, prepareStudy } from "./prepare.js";
@@ -424,6 +425,41 @@ describe("runWorker with --mtl-processes (fake engines)", () => {
 });
 
 describe("executeRun", () => {
+  it("records the engine's pid in the run's claim, and torchrun's once it reports (issue 18)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-claim-pids-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "fake"), text: SPEC, baseDir: dir, source: "fake" };
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
+      const id = prepared.plan.runs.find((r) => r.setting === "stl" && r.depends_on.length === 0)!.id;
+      const seen: unknown[] = [];
+      let pid: number | undefined = 7001;
+      const fake = new FakeEngine();
+      const worker: EngineWorkerLike = {
+        get pid() {
+          return pid;
+        },
+        run: async (spec, onEvent) => {
+          seen.push((await readOwner(store.claimPath(id))) as LockOwner);
+          pid = 7002; // a torchrun started by this run
+          onEvent?.({ type: "log", message: "started" });
+          for (let i = 0; i < 50 && !(JSON.stringify(seen.at(-1)) ?? "").includes("7002"); i++) {
+            await new Promise((r) => setTimeout(r, 10));
+            seen.push(await readOwner(store.claimPath(id)));
+          }
+          return fake.run(spec);
+        },
+        shutdown: async () => {},
+        kill: () => {},
+      };
+      expect(await executeRun(store, id, worker, { device: "cpu" })).toEqual({ status: "done" });
+      expect(seen[0]).toMatchObject({ pid: process.pid, pids: [7001] });
+      expect(seen.at(-1)).toMatchObject({ pids: [7002] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("leaves a run pending when its engine was interrupted by a signal before we heard of the stop", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ql-interrupted-"));
     try {

@@ -96,6 +96,11 @@ export class SlotRunner {
     this.opts.onEngine?.("stopped");
   }
 
+  /** The slot's engine processes alive now (the study lock records them). */
+  pids(): (number | undefined)[] {
+    return [this.engine?.pid, this.torchrun?.pid];
+  }
+
   /** Ctrl-C, preemption: kill whatever is running now (its run goes back to pending). */
   kill(): void {
     this.engine?.kill();
