@@ -213,7 +213,9 @@ def make_tiny(
             special["additional_special_tokens"] = CHAT_TOKENS
         (tmp / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n")
         # Marks the folder as ours, so that making a tiny model again may replace it (check_out).
-        marker = {"arch": arch, "seed": seed, "vocab_size": vocab_size, "chat_template": chat_template}
+        marker = {"arch": arch, "seed": seed, "vocab_size": vocab_size}
+        if chat_template:  # only then: a model made again without it keeps its bytes, so its run ids
+            marker["chat_template"] = True
         (tmp / MARKER).write_text(json.dumps(marker) + "\n")
     return {
         "out": str(Path(out).resolve()),
