@@ -1,4 +1,6 @@
 import { UserError } from "../util/errors.js";
+import { FLAN } from "./presets/flan.js";
+import { MODERN } from "./presets/modern.js";
 import { parseStudyYaml, type LoadedStudy } from "./spec.js";
 
 /**
@@ -256,8 +258,13 @@ arms:
 
 const DEMO = demoPresetText();
 
-export const PRESETS: Readonly<Record<string, string>> = { thesis: THESIS, demo: DEMO };
-export type PresetName = "thesis" | "demo";
+export const PRESETS: Readonly<Record<string, string>> = {
+  thesis: THESIS,
+  demo: DEMO,
+  modern: MODERN,
+  flan: FLAN,
+};
+export type PresetName = "thesis" | "demo" | "modern" | "flan";
 
 /** The commented YAML of a preset (what `quicklearn init --preset NAME` writes). */
 export function presetText(name: string): string {

@@ -321,7 +321,7 @@ export async function loadStudyArg(
   if (!file)
     throw new UserError(
       "no study given",
-      "pass STUDY.yaml or --preset thesis|demo (quicklearn init writes an example)",
+      `pass STUDY.yaml or --preset ${Object.keys(PRESETS).join("|")} (quicklearn init writes an example)`,
     );
   return loadStudyFile(file);
 }
