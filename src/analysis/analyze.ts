@@ -43,10 +43,11 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
     meanTrainAll,
     allSource,
   );
-  const armPrefinetune = new Map(study.arms.map((a) => [a.name, a.prefinetune]));
+  const armByName = new Map(study.arms.map((a) => [a.name, a]));
   const metas: ConditionMeta[] = table.conditions.map((c) => ({
     ...c,
-    prefinetune: armPrefinetune.get(c.arm) ?? null,
+    prefinetune: armByName.get(c.arm)?.prefinetune ?? null,
+    finetuning: armByName.get(c.arm)?.finetuning ?? "full",
   }));
 
   const overall = table.conditions.map((c, i) => overallRow(c, i, boot, published));

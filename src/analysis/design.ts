@@ -8,6 +8,8 @@ export interface ConditionMeta {
   budget: string | null;
   /** The arm's pre-finetune arm, if it starts from one. */
   prefinetune: string | null;
+  /** How the arm trains (every weight or LoRA adapters); absent: every weight. */
+  finetuning?: "full" | "lora";
 }
 
 export type EffectKind = "instructions-in-prefinetuning" | "instruction-tuned-vs-base" | "mtl-vs-stl";
@@ -37,10 +39,18 @@ export interface MatchingPair {
 const isBaseline = (c: ConditionMeta) => c.role === "baseline" || c.role === "supervised";
 
 /**
+ * Arms are compared only with arms trained the same way: an instruction-tuned LoRA arm against LoRA
+ * baselines, a fully fine-tuned one against fully fine-tuned baselines. A study with both (the `modern`
+ * preset) would otherwise mix the model's effect with the training method's.
+ */
+const trainedAlike = (a: ConditionMeta, b: ConditionMeta) =>
+  (a.finetuning ?? "full") === (b.finetuning ?? "full");
+
+/**
  * The differences the thesis discusses, for any study with the same roles:
- * an instruction-tuned arm against each baseline at the baseline's own setting and budget (labelled
- * by whether that baseline was pre-finetuned without instructions), and MTL against STL for every arm
- * and budget that has both.
+ * an instruction-tuned arm against each baseline trained alike at the baseline's own setting and budget
+ * (labelled by whether that baseline was pre-finetuned without instructions), and MTL against STL for
+ * every arm and budget that has both.
  */
 export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
   const pairs: EffectPair[] = [];
@@ -51,6 +61,7 @@ export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
     for (const [a, inst] of conds.entries()) {
       if (inst.role !== "instruction-tuned" || inst.setting !== base.setting || inst.budget !== base.budget)
         continue;
+      if (!trainedAlike(inst, base)) continue;
       const kind = base.prefinetune ? "instructions-in-prefinetuning" : "instruction-tuned-vs-base";
       pairs.push({ kind, a, b });
     }
@@ -65,23 +76,29 @@ export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
 
 /**
  * Which curves to hold against which baselines: each instruction-tuned arm's curve per setting
- * against the baselines of that setting and the supervised (full-data) baselines of any setting.
+ * against the baselines trained alike of that setting, and the supervised (full-data) baselines trained
+ * alike of that setting, or of any setting when the study has none in it (the thesis trains its
+ * supervised baseline single-task only, and holds the multi-task curve against it too).
  */
 export function matchingPairs(conds: readonly ConditionMeta[]): MatchingPair[] {
   const pairs: MatchingPair[] = [];
-  const curves = new Map<string, { arm: string; setting: string; curve: number[] }>();
+  const curves = new Map<string, { arm: string; setting: string; curve: number[]; meta: ConditionMeta }>();
   for (const [i, c] of conds.entries()) {
     if (c.role !== "instruction-tuned" || c.budget === null || (c.setting !== "stl" && c.setting !== "mtl"))
       continue;
     const key = `${c.arm}/${c.setting}`;
-    const entry = curves.get(key) ?? { arm: c.arm, setting: c.setting, curve: [] };
+    const entry = curves.get(key) ?? { arm: c.arm, setting: c.setting, curve: [], meta: c };
     entry.curve.push(i);
     curves.set(key, entry);
   }
-  for (const { arm, setting, curve } of curves.values()) {
+  for (const { arm, setting, curve, meta } of curves.values()) {
+    const alike = conds.filter(
+      (base) => isBaseline(base) && base.budget !== null && trainedAlike(meta, base),
+    );
+    const supervisedHere = alike.some((base) => base.role === "supervised" && base.setting === setting);
     for (const [b, base] of conds.entries()) {
-      if (!isBaseline(base) || base.budget === null) continue;
-      if (base.setting === setting || base.role === "supervised")
+      if (!alike.includes(base)) continue;
+      if (base.setting === setting || (base.role === "supervised" && !supervisedHere))
         pairs.push({ arm, setting, curve, baseline: b });
     }
   }

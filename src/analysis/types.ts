@@ -15,6 +15,8 @@ export interface StudyArm {
   model: string;
   encoding: string;
   prefinetune: string | null;
+  /** `lora` for an arm that trains LoRA adapters; absent or `full`: every weight. */
+  finetuning?: "full" | "lora";
 }
 
 export interface StudyRun {

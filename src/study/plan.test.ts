@@ -46,6 +46,7 @@ describe("plan", () => {
       model: "google/t5-xl-lm-adapt",
       encoding: "plain",
       prefinetune: "prefinetune-noinst",
+      finetuning: "full",
     });
   });
 

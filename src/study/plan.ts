@@ -56,6 +56,8 @@ export interface PlannedArm {
   model: string;
   encoding: string;
   prefinetune: string | null;
+  /** How the arm trains: every weight (`full`) or LoRA adapters; the analysis pairs arms trained alike. */
+  finetuning: "full" | "lora";
 }
 
 export interface PlanTotals {
@@ -217,6 +219,8 @@ function plannedArm(arm: ArmSpec, spec: StudySpec): PlannedArm {
     model: base.model!,
     encoding: arm.encoding,
     prefinetune: arm.from ?? null,
+    // The arm's hyperparameters over the study's, as its runs take them (an arm may set `lora: null`).
+    finetuning: { ...spec.hyperparameters, ...arm.hyperparameters }.lora ? "lora" : "full",
   };
 }
 

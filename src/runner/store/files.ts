@@ -39,6 +39,8 @@ export const PlanArm = z.object({
   model: z.string().min(1),
   encoding: z.string().min(1),
   prefinetune: z.string().nullable(),
+  /** `full` or `lora`; plans written before it existed have none, and every arm there trained in full. */
+  finetuning: z.enum(["full", "lora"]).optional(),
 });
 
 /** plan.json: the expanded DAG, the same document as `quicklearn plan --json`. */
