@@ -153,6 +153,11 @@ describe("quicklearn model tiny --out", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--out .*keep: the folder is not empty and holds no earlier tiny model/);
     expect(readFileSync(join(keep, "IMPORTANT.txt"), "utf8")).toBe("x");
+    // The same folder through a missing one and "..": refused alike, nothing created (issue 18).
+    const dotdot = await tiny(join(keep, "missing", ".."));
+    expect(dotdot.code, dotdot.stderr).toBe(2);
+    expect(dotdot.stderr).toMatch(/keep: the folder is not empty and holds no earlier tiny model/);
+    expect(existsSync(join(keep, "missing"))).toBe(false);
     const again = join(dir, "again");
     expect((await tiny(again)).code).toBe(0);
     const first = readFileSync(join(again, "model.safetensors"));

@@ -8,6 +8,7 @@ import { registerStudyCommands } from "./commands/study.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { example } from "./help.js";
 import { registerCurveCommand } from "./commands/curve.js";
 import { example } from "./help.js";
 import { registerTaskCommands } from "./commands/task.js";
@@ -21,6 +22,10 @@ export function buildProgram(): Command {
     )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
+    )
     .addHelpText(
       "after",
       example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
@@ -46,13 +51,16 @@ function propagateExitOverride(cmd: Command): void {
   for (const c of cmd.commands) propagateExitOverride(c as unknown as Command);
 }
 
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+}
+
 /** Runs the CLI and returns the exit code; user mistakes become one clear message, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   // `quicklearn encode --json | head` closes our stdout early: that is the reader's choice, not an error.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
+  // Once per process: tests call main() many times, and a listener per call trips Node's leak warning.
+  if (!process.stdout.listeners("error").includes(onStdoutError)) process.stdout.on("error", onStdoutError);
   try {
     await buildProgram().parseAsync(argv);
     return 0;

@@ -1,9 +1,19 @@
-import { UserError } from "../util/errors.js";
+import { isUserError, UserError } from "../util/errors.js";
 
 /**
  * One set of parsers for option values, for every command: each is made for its flag, so that a bad
  * value's message names the flag (`--max-parallel -3: expected a whole number >= 1`) and exits 2.
  */
+
+/** A parser from a pipeline stage (budgets, encodings), run so that its error names the flag too. */
+export function withFlag<T>(flag: string, text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    if (isUserError(e)) throw new UserError(`${flag} ${text}: ${e.message}`, e.hint, e.exitCode);
+    throw e;
+  }
+}
 
 /** A whole number in [min, max], written in digits. */
 export function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {

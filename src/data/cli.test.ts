@@ -69,7 +69,7 @@ describe("quicklearn encode", () => {
     expect(ok.stdout.trimEnd().split("\n")).toHaveLength(3);
     const bad = await run("encode", "--superni", dir, "--task", "task2_small", "--encoding", "nope");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^quicklearn: error: unknown encoding "nope"\n/);
+    expect(bad.stderr).toMatch(/^quicklearn: error: --encoding nope: unknown encoding "nope"\n/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { delimiter } from "node:path";
+import { delimiter, resolve } from "node:path";
 import { engineDir, venvPython } from "../util/paths.js";
 import { EngineError } from "./errors.js";
 
@@ -42,7 +42,8 @@ export async function makeTinyModel(opts: TinyModelOptions): Promise<TinyModelIn
       "run `bash scripts/setup.sh` to create .venv",
     );
   }
-  const args = ["-m", "quicklearn_engine.tiny", "--arch", opts.arch, "--out", opts.out];
+  // Resolved here: `missing/..` names the folder above, although the filesystem cannot walk through `missing`.
+  const args = ["-m", "quicklearn_engine.tiny", "--arch", opts.arch, "--out", resolve(opts.out)];
   if (opts.corpus !== undefined) args.push("--corpus", opts.corpus);
   if (opts.vocabSize !== undefined) args.push("--vocab-size", String(opts.vocabSize));
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));

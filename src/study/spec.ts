@@ -301,7 +301,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type")
     return issue.input === undefined
       ? `required (expected ${issue.expected})`
-      : `expected a ${issue.expected}, got ${typeof issue.input === "string" ? `the string ${JSON.stringify(issue.input)}` : JSON.stringify(issue.input)}`;
+      : `expected ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}, got ${typeof issue.input === "string" ? `the string ${JSON.stringify(issue.input)}` : JSON.stringify(issue.input)}`;
   return issue.message.replace(/^Invalid input: /, "");
 }
 
