@@ -197,3 +197,22 @@ def test_tiny_chat_model_has_the_chatml_markers_as_special_tokens(chat_model):
     assert text == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
     with pytest.raises(EngineError, match="--chat-template"):
         make_tiny("t5", "/nonexistent/never-written", chat_template=True)
+
+
+def test_tk_instruct_drops_examples_by_the_rendered_prompt_length(chat_model):
+    loaded, chat = chat_for(chat_model())
+    tok = loaded.tokenizer
+    definition = "Definition: Say the word.\n\n"
+    ex1 = " Positive Example 1 -\nInput: number 1.\n Output: apple.\n\n"
+    ex2 = " Positive Example 2 -\nInput: number 2 " + "and more words " * 4 + ".\n Output: river.\n\n"
+    instance = "Now complete the following example -\nInput: number 3.\nOutput: "
+    full, kept = definition + ex1 + ex2 + instance, definition + ex1 + instance
+    # The raw source fits the limit, the rendered prompt (template tokens added) does not, without example 2
+    # it does: counting the template's tokens drops example 2 rather than truncating the prompt.
+    limit = len(tok(full)["input_ids"]) + 1
+    assert chat.prompt_length(kept) <= limit < chat.prompt_length(full)
+    rows = [{"id": "a", "task": "t", "source": full, "target": "x"}]
+    examples, counts = encode(rows, tok, False, limit, 16, "tk-instruct", True, chat)
+    assert counts.as_dict()["tasks"]["t"]["dropped_examples"] == 1
+    assert counts.as_dict()["tasks"]["t"]["truncated_sources"] == 0
+    assert examples[0].source_ids == tok(chat.prompts([kept])[0], add_special_tokens=False)["input_ids"]
