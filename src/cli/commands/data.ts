@@ -24,7 +24,7 @@ import { loadCheckout, readTask } from "../../superni/index.js";
 import { UserError } from "../../util/errors.js";
 import { example } from "../help.js";
 import { formatTable, info, printJson } from "../output.js";
-import { wholeNumber } from "../parse.js";
+import { wholeNumber, withFlag } from "../parse.js";
 
 export function registerDataCommands(program: Command): void {
   const data = program
@@ -85,13 +85,13 @@ export function registerDataCommands(program: Command): void {
       ),
     )
     .action(async (opts) => {
-      const encodings = parseEncodingList(opts.encodings);
+      const encodings = withFlag("--encodings", opts.encodings, parseEncodingList);
       const started = Date.now();
       const manifest = await buildData({
         superni: opts.superni,
         out: opts.out,
         tasks: opts.tasks === undefined ? undefined : list(opts.tasks),
-        budgets: parseBudgetList(opts.budgets),
+        budgets: withFlag("--budgets", opts.budgets, parseBudgetList),
         encodings,
         seed: wholeNumber("--seed", 0)(opts.seed),
         positiveExamples: wholeNumber("--examples", 0)(opts.examples),
@@ -155,7 +155,7 @@ export function registerDataCommands(program: Command): void {
       ),
     )
     .action(async (opts) => {
-      const encoding = parseEncoding(opts.encoding);
+      const encoding = withFlag("--encoding", opts.encoding, parseEncoding);
       const k = wholeNumber("--examples", 0)(opts.examples);
       if (opts.template === "chat" && opts.model === undefined)
         throw new UserError(
