@@ -115,7 +115,9 @@ function fitSummary(s: BudgetSummary, options: CurveOptions, maxScore: number): 
 
 /**
  * The curve's score at a budget. For auto, the pow3 fit is bent onto the measured score at the largest
- * budget over the last measured interval (linearly in log budget), so the curve is continuous there.
+ * budget over the last measured interval (linearly in log budget), so the curve is continuous there;
+ * where that measurement lies below pow3 the curve dips over that interval, as the data did (budgetFor
+ * answers with the first budget that reaches a target).
  */
 export function scoreAt(curve: Curve, budget: number): number {
   const f = familyScore(curve.base, budget);

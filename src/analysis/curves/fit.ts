@@ -31,7 +31,12 @@ export interface FitOptions {
 }
 
 export const DEFAULT_MAX_SCORE = 100;
-const WARM_ITERATIONS = 200;
+/**
+ * Refits from a previous solution: a resample's optimum lies near it, so a few hundred iterations and
+ * 8-10 digits suffice (a band needs far fewer); this also bounds the cost of refits whose optimum sits at
+ * infinity (pow4 tending to exp3, mmf4 to pow3).
+ */
+const WARM = { maxIterations: 200, ftol: 1e-10, gtol: 1e-10, xtol: 1e-8 };
 
 /** The problem the solver sees: residuals sqrt(W_b) * (curve(u_b) - mean_b) per distinct budget. */
 function problemFor(family: Family, s: BudgetSummary, scale: number, maxScore: number): LeastSquaresProblem {
@@ -89,9 +94,7 @@ export function fitFamily(name: FamilyName, s: BudgetSummary, options: FitOption
   if (options.warm) {
     const w = options.warm;
     const from = w.scale === scale ? w.p : family.fromOriginal(family.toOriginal(w.p, w.scale), scale);
-    // A resample's optimum lies near the full data's, so a few hundred iterations suffice; this bounds the
-    // cost of refits whose optimum sits at infinity (pow4 tending to exp3, mmf4 to pow3).
-    const warm = solveBounded(problem, from, { maxIterations: WARM_ITERATIONS }, ws);
+    const warm = solveBounded(problem, from, WARM, ws);
     // The best data-driven start is solved from too only when it already beats the warm solution: a
     // resample close to the data it was fitted on rarely needs it, and skipping it halves a refit's cost.
     const fallback = bestStart(problem, heuristic, ws);
@@ -108,12 +111,7 @@ export function fitFamily(name: FamilyName, s: BudgetSummary, options: FitOption
   }
   let best: { p: Float64Array; cost: number } = { p: Float64Array.from(starts[0]!), cost: Infinity };
   for (const start of starts) {
-    const sol = solveBounded(
-      problem,
-      start,
-      { maxIterations: options.warm ? WARM_ITERATIONS : undefined },
-      ws,
-    );
+    const sol = solveBounded(problem, start, options.warm ? WARM : {}, ws);
     if (sol.cost < best.cost) best = sol;
   }
   return result(name, best, s, maxScore, scale);

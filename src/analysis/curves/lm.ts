@@ -36,6 +36,8 @@ export interface SolveOptions {
   ftol?: number;
   /** Stop when the projected gradient's largest entry is below this. */
   gtol?: number;
+  /** Stop when no parameter would move by more than this fraction of its size. */
+  xtol?: number;
 }
 
 export interface Solution {
@@ -59,6 +61,9 @@ export class Workspace {
   readonly A: Float64Array;
   readonly step: Float64Array;
   readonly free: Uint8Array;
+  readonly idx: Int32Array;
+  readonly L: Float64Array;
+  readonly y: Float64Array;
   constructor(
     readonly n: number,
     readonly m: number,
@@ -71,6 +76,9 @@ export class Workspace {
     this.A = new Float64Array(m * m);
     this.step = new Float64Array(m);
     this.free = new Uint8Array(m);
+    this.idx = new Int32Array(m);
+    this.L = new Float64Array(m * m);
+    this.y = new Float64Array(m);
   }
 }
 
@@ -84,6 +92,7 @@ export function solveBounded(
   const maxIterations = options.maxIterations ?? 2000;
   const ftol = options.ftol ?? 1e-12;
   const gtol = options.gtol ?? 1e-12;
+  const xtol = options.xtol ?? 1e-12;
   const p = Float64Array.from(start);
   clampInto(p, lower, upper);
   problem.project?.(p);
@@ -120,7 +129,7 @@ export function solveBounded(
     }
     if (gmax <= gtol * Math.max(1, cost)) break;
     if (lambda < 0) lambda = 1e-3 * scale || 1e-3;
-    if (!dampedStep(A, g, free, lambda, m, step)) {
+    if (!dampedStep(A, g, free, lambda, m, step, ws)) {
       lambda *= nu;
       nu *= 2;
       continue;
@@ -140,6 +149,11 @@ export function solveBounded(
         const Aij = i >= j ? A[i * m + j]! : A[j * m + i]!;
         predicted -= 0.5 * step[i]! * Aij * step[j]!;
       }
+    // A step too small to change the parameters ends the solve (MINPACK's xtol): without it, rounding
+    // at the optimum rejects every step and only a damping blow-up would stop the loop.
+    let tiny = true;
+    for (let i = 0; i < m && tiny; i++) tiny = Math.abs(step[i]!) <= xtol * (Math.abs(p[i]!) + xtol);
+    if (tiny) break;
     const costTry = problem.evaluate(pTry, rTry, null);
     const rho = predicted > 0 && Number.isFinite(costTry) ? (cost - costTry) / predicted : -1;
     if (rho > 0) {
@@ -166,11 +180,11 @@ function dampedStep(
   lambda: number,
   m: number,
   step: Float64Array,
+  ws: Workspace,
 ): boolean {
-  const idx: number[] = [];
-  for (let i = 0; i < m; i++) if (free[i]) idx.push(i);
-  const k = idx.length;
-  const L = new Float64Array(k * k);
+  const { idx, L, y } = ws;
+  let k = 0;
+  for (let i = 0; i < m; i++) if (free[i]) idx[k++] = i;
   for (let a = 0; a < k; a++)
     for (let b = 0; b <= a; b++) {
       const i = idx[a]!;
@@ -192,7 +206,6 @@ function dampedStep(
       L[i * k + j] = v / d;
     }
   }
-  const y = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     let v = -g[idx[i]!]!;
     for (let t = 0; t < i; t++) v -= L[i * k + t]! * y[t]!;
