@@ -8,7 +8,6 @@ import { registerStudyCommands } from "./commands/study.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerDemoCommand } from "./commands/demo.js";
-import { example } from "./help.js";
 import { registerCurveCommand } from "./commands/curve.js";
 import { example } from "./help.js";
 import { registerTaskCommands } from "./commands/task.js";
@@ -22,10 +21,6 @@ export function buildProgram(): Command {
     )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText(
-      "after",
-      example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
-    )
     .addHelpText(
       "after",
       example("demo", "run --preset thesis --superni natural-instructions studies/thesis"),
