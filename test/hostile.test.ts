@@ -77,7 +77,7 @@ async function study(name: string): Promise<string> {
   await store.recordFinishedRun(
     { ...runs[0]!, variant: "superni", eval_tasks: ["t1"] },
     {
-      instanceScores: [{ task: "t1", id: "i1", category: "c", rougeL: 0.5, rouge1: 0.5, exact_match: 0 }],
+      instanceScores: [{ task: "t1", id: "i1", category: "c", rougeL: 0.5 }],
       stats: {},
     },
   );
