@@ -26,6 +26,9 @@
  * - `budgetBand(curve, resamples, target, level)` -> {budget, ci (an end is Infinity when resamples never
  *   reach the target), extrapolated, reachableShare}.
  * - `parameterBands(resamples, level)` -> {a: [lo, hi], ..., asymptote: [lo, hi]}.
+ * - `worthBand(baseline, treated, baselineResamples, treatedResamples, score, level)` -> {worth, ci over
+ *   the paired resamples where both reach the score, extrapolated, reachableShare};
+ *   `sharedScoreRange(a, b, horizon)` -> [lo, hi] of scores both curves reach by `horizon` (or null).
  * - `backtest(points, level, options)` -> {heldOutBudget, predicted, measured, error, interval (the
  *   residual-bootstrap prediction interval), insideInterval} or {ok: false, reason}.
  */
@@ -53,11 +56,14 @@ export {
   parameterBands,
   residualBootstrap,
   scoreBand,
+  sharedScoreRange,
+  worthBand,
   type BootstrapOptions,
   type BudgetBand,
   type Interval,
   type Resampled,
   type ScoreBand,
+  type WorthBand,
 } from "./intervals.js";
 export { backtest, type Backtest } from "./backtest.js";
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { seededRng } from "../random.js";
 import { noisyRows, randomParams, truth } from "../../../test/helpers/curves.js";
 import { backtest } from "./backtest.js";
-import { budgetBand, parameterBands, residualBootstrap, scoreBand } from "./intervals.js";
+import {
+  budgetBand,
+  parameterBands,
+  residualBootstrap,
+  scoreBand,
+  sharedScoreRange,
+  worthBand,
+} from "./intervals.js";
 import { scoreAt } from "./curve.js";
 
 const ROWS = [50, 100, 200, 500, 1000].map((x, i) => ({ budget: x, score: [40, 50, 56, 64, 66][i]! }));
@@ -83,5 +90,39 @@ describe("backtest", () => {
       ok: false,
       reason: "without the largest budget: 2 distinct budget(s); a curve needs at least 3 to be fitted",
     });
+  });
+});
+
+describe("worth in examples with its interval", () => {
+  it("pairs the resamples of the two curves and reports the share where both reach the score", () => {
+    const treatedRows = ROWS.map((r) => ({ ...r, score: r.score + 6 }));
+    const base = residualBootstrap(ROWS, { family: "pow3", resamples: 200, seed: 1 });
+    const treated = residualBootstrap(treatedRows, { family: "pow3", resamples: 200, seed: 2 });
+    if (!base.ok || !treated.ok) throw new Error("no fit");
+    const range = sharedScoreRange(base.value.curve, treated.value.curve, 1000)!;
+    expect(range[0]).toBeLessThan(range[1]);
+    const band = worthBand(
+      base.value.curve,
+      treated.value.curve,
+      base.value.resamples,
+      treated.value.resamples,
+      60,
+      0.9,
+    );
+    expect(band.worth).toBeGreaterThan(0);
+    expect(band.ci[0]).toBeLessThanOrEqual(band.worth!);
+    expect(band.ci[1]).toBeGreaterThanOrEqual(band.worth!);
+    expect(band.extrapolated).toBe(false);
+    expect(band.reachableShare).toBe(1);
+    const never = worthBand(
+      base.value.curve,
+      treated.value.curve,
+      base.value.resamples,
+      treated.value.resamples,
+      99.9,
+      0.9,
+    );
+    expect(never.worth).toBeNull();
+    expect(never.reachableShare).toBeLessThan(0.5);
   });
 });

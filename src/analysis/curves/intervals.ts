@@ -7,7 +7,7 @@ import { seededRng } from "../random.js";
 import { FAMILIES } from "./families.js";
 import { curveAsymptote, curveParams, fitCurve, scoreAt, type Curve, type CurveOptions } from "./curve.js";
 import { familyScore } from "./fit.js";
-import { budgetFor } from "./query.js";
+import { budgetFor, worthInExamples } from "./query.js";
 import type { CurvePoint } from "./points.js";
 
 export type Interval = [number, number];
@@ -151,4 +151,52 @@ export function parameterBands(resamples: readonly Curve[], level: number): Reco
     level,
   );
   return out;
+}
+
+export interface WorthBand {
+  /** Baseline's budget minus the treated arm's at the score; null when either curve never reaches it. */
+  worth: number | null;
+  /** Over the resamples where both reach the score. */
+  ci: Interval;
+  extrapolated: boolean;
+  /** Share of resamples in which both curves reach the score. */
+  reachableShare: number;
+}
+
+/**
+ * "Worth in examples" at a score with its interval; the two resample lists are paired (index k of each
+ * comes from the same bootstrap draw), so the interval is that of a paired difference.
+ */
+export function worthBand(
+  baseline: Curve,
+  treated: Curve,
+  baselineResamples: readonly Curve[],
+  treatedResamples: readonly Curve[],
+  score: number,
+  level: number,
+): WorthBand {
+  const point = worthInExamples(baseline, treated, score);
+  const n = Math.min(baselineResamples.length, treatedResamples.length);
+  const gaps: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const w = worthInExamples(baselineResamples[k]!, treatedResamples[k]!, score);
+    if (w !== null) gaps.push(w.worth);
+  }
+  return {
+    worth: point?.worth ?? null,
+    ci: percentileInterval(gaps, level),
+    extrapolated: point?.extrapolated ?? true,
+    reachableShare: n === 0 ? NaN : gaps.length / n,
+  };
+}
+
+/**
+ * Scores both curves reach within [lowest budget, `horizon`]: from the higher of their values at the
+ * smaller first budget to the lower of their values at the horizon (a grid for the worth chart).
+ */
+export function sharedScoreRange(a: Curve, b: Curve, horizon: number): [number, number] | null {
+  const first = Math.min(a.firstBudget, b.firstBudget);
+  const lo = Math.max(scoreAt(a, first), scoreAt(b, first));
+  const hi = Math.min(scoreAt(a, horizon), scoreAt(b, horizon));
+  return hi > lo ? [lo, hi] : null;
 }
