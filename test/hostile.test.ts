@@ -84,6 +84,16 @@ async function study(name: string): Promise<string> {
   return dir;
 }
 
+/** A SuperNI checkout of one test task, task1_x, whose file holds `content`. */
+async function checkout(name: string, content: string | Uint8Array): Promise<string> {
+  const dir = join(root, "checkouts", name);
+  await mkdir(join(dir, "tasks"), { recursive: true });
+  await mkdir(join(dir, "splits", "default"), { recursive: true });
+  await writeFile(join(dir, "tasks", "task1_x.json"), content);
+  await writeFile(join(dir, "splits", "default", "test_tasks.txt"), "task1_x\n");
+  return dir;
+}
+
 interface Case {
   name: string;
   /** Prepares files under `root` and returns the arguments. */
@@ -438,6 +448,34 @@ const cases: Case[] = [
       "abc",
     ],
     names: /--budgets abc/,
+  },
+  {
+    name: "a task file that is not UTF-8",
+    args: async () => {
+      const dir = await checkout("latin1", Buffer.from('{"Definition": ["D\xe9cide."]}', "latin1"));
+      return ["encode", "--superni", dir, "--task", "task1_x", "--encoding", "plain"];
+    },
+    names: /task1_x\.json:1: not valid UTF-8: invalid byte 0xe9/,
+  },
+  {
+    name: "a task file of the wrong shape",
+    args: async () => {
+      const dir = await checkout(
+        "shape",
+        JSON.stringify({ Definition: ["D"], Categories: ["C"], Instances: "none" }),
+      );
+      return ["encode", "--superni", dir, "--task", "task1_x", "--encoding", "plain"];
+    },
+    names: /task1_x\.json.*Instances/,
+  },
+  {
+    name: "a checkout without its split files",
+    args: async () => {
+      const dir = await checkout("nosplits", "{}");
+      await rm(join(dir, "splits"), { recursive: true });
+      return ["data", "build", "--superni", dir, "--out", join(root, "newdata4")];
+    },
+    names: /nosplits.*splits|test_tasks\.txt/,
   },
   {
     name: "encode a task that does not exist",
