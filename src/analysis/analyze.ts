@@ -6,9 +6,9 @@ import { matchingBudget } from "./interpolate.js";
 import type { PublishedFigures } from "./published.js";
 import { mean, quantileSorted } from "./stats.js";
 import { buildResultsTable, type Condition, type ResultsTable } from "./table.js";
+import { aggregationText } from "./metric.js";
 import { publishedClaims } from "./published-claims.js";
 import {
-  AGGREGATION,
   type Analysis,
   type EffectRow,
   type GroupRow,
@@ -28,7 +28,9 @@ export interface AnalysisOptions {
 /** The whole analysis of a (possibly partial) study: every figure with its bootstrap interval. */
 export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {}): Analysis {
   const bootstrapOptions = options.bootstrap ?? DEFAULT_BOOTSTRAP;
-  const published = study.preset === "thesis" ? (options.published ?? null) : null;
+  const metric = study.metric ?? "rougeL";
+  // The thesis published ROUGE-L: its figures sit beside the study's only when the study measures the same.
+  const published = study.preset === "thesis" && metric === "rougeL" ? (options.published ?? null) : null;
   const table = buildResultsTable(study);
   const boot = new Bootstrap(table, bootstrapOptions);
   const meanTrainAll = study.meanTrainAll ?? published?.meanTrainAll ?? null;
@@ -61,7 +63,8 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
       runs_total: study.runs.length,
       runs_failed: study.runs.filter((r) => r.status === "failed").length,
     },
-    aggregation: AGGREGATION,
+    metric,
+    aggregation: aggregationText(metric),
     bootstrap: bootstrapOptions,
     budget_axis: { all_position: axis.allPosition, all_source: axis.allSource },
     conditions: table.conditions.map(({ key, arm, label, role, setting, budget }) => ({

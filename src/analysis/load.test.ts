@@ -95,8 +95,8 @@ describe("loadStudy", () => {
     expect(study.results).toHaveLength(1);
     expect(study.results[0]!.run.seed).toBe(7);
     expect(study.results[0]!.scores).toEqual([
-      { task: "t1", id: "a", category: "textual_entailment", rougeL: 0.5 },
-      { task: "t1", id: "b", category: "textual_entailment", rougeL: 1 },
+      { task: "t1", id: "a", category: "textual_entailment", rougeL: 0.5, rouge1: 0.5, exact_match: 0 },
+      { task: "t1", id: "b", category: "textual_entailment", rougeL: 1, rouge1: 1, exact_match: 0 },
     ]);
     expect(study.results[0]!.truncation).toEqual({ t1: { train: counts, eval: null } });
     // Only the study's scored tasks count towards the mean.

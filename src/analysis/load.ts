@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { openStudy, type RunRecord, type RunStats, type StudyStore } from "../runner/store/index.js";
+import type { Metric } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
 import type { RunResult, StudyArm, StudyResults, StudyRun, Truncation } from "./types.js";
 
@@ -20,7 +22,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
   }
   const notes: string[] = [];
   // Runs are independent files: read a few at a time (a thesis study has ~1,000 of them).
-  const loaded = await mapLimit(plan.runs, 16, (planned) => loadRun(store, planned, notes));
+  const loaded = await mapLimit(plan.runs, 16, (planned) => loadRun(store, planned, plan.metric, notes));
   const runs = loaded.map((l) => l.run);
   const results = loaded.flatMap((l) => (l.result ? [l.result] : []));
   notes.sort();
@@ -31,6 +33,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
     name: plan.study.name,
     description: plan.study.description ?? null,
     preset: plan.preset,
+    metric: plan.metric,
     arms,
     runs,
     results,
@@ -43,6 +46,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
 async function loadRun(
   store: StudyStore,
   planned: RunRecord,
+  metric: Metric,
   notes: string[],
 ): Promise<{ run: StudyRun; result: RunResult | null }> {
   const { status, state } = await store.runStatus(planned.id);
@@ -51,6 +55,12 @@ async function loadRun(
     notes.push(`run ${planned.id}: its files changed since it finished; counted as not done`);
   if (status !== "done" || !state.hashes?.["instance_scores.jsonl"]) return { run, result: null };
   const scores = await store.readInstanceScores(planned.id);
+  const unscored = scores.findIndex((s) => s[metric] === undefined);
+  if (unscored !== -1)
+    throw new UserError(
+      `${join(store.runDir(planned.id), "instance_scores.jsonl")}: instance ${scores[unscored]!.id} has no ${metric} score, the study's evaluation.metric`,
+      "rescore the run with `quicklearn score`, or choose a metric its scores have",
+    );
   return { run, result: { run, scores, truncation: truncationOf(await store.readStats(planned.id)) } };
 }
 

@@ -1,14 +1,15 @@
 import type { BootstrapOptions } from "./bootstrap.js";
 import type { EffectKind } from "./design.js";
 import type { ReportGroup } from "./groups.js";
-import type { ArmRole, Truncation } from "./types.js";
+import { aggregationText } from "./metric.js";
+import type { ArmRole, Metric, Truncation } from "./types.js";
 
 /** What the analysis returns: plain rows of numbers that every report format words in its own way. */
 
 export type Interval = [number, number];
 
-export const AGGREGATION =
-  "ROUGE-L × 100, macro-averaged: the mean over tasks of each task's mean over its test instances (the thesis's aggregation); micro = mean over all instances.";
+/** The aggregation of a ROUGE-L study (aggregationText words it for any metric). */
+export const AGGREGATION = aggregationText("rougeL");
 
 export interface ConditionRef {
   arm: string;
@@ -109,6 +110,11 @@ export interface Analysis {
     runs_total: number;
     runs_failed: number;
   };
+  /**
+   * The headline metric (the spec's evaluation.metric): every figure named `rougeL` in these rows holds
+   * this metric's value (×100), so that the rows keep one shape whatever the metric.
+   */
+  metric: Metric;
   aggregation: string;
   bootstrap: BootstrapOptions;
   budget_axis: { all_position: number; all_source: string };

@@ -20,7 +20,7 @@ export interface Condition {
   budget: string | null;
   /** The runs' (seed, data replicate) pairs: the bootstrap resamples these draws like it resamples tasks. */
   draws: { seed: number; replicate: number }[];
-  /** Per task index, per draw: ROUGE-L fractions aligned to TaskInfo.ids (NaN where missing); undefined if unscored. */
+  /** Per task index, per draw: headline-metric fractions aligned to TaskInfo.ids (NaN where missing); undefined if unscored. */
   scores: (Float64Array[] | undefined)[];
   truncation: (Truncation | undefined)[];
 }
@@ -45,10 +45,12 @@ export function budgetOrder(budget: string | null): number {
 }
 
 /**
- * The results table: tasks × conditions × draws × instances, ROUGE-L only (the report's metric).
+ * The results table: tasks × conditions × draws × instances, of the study's headline metric only
+ * (evaluation.metric, ROUGE-L by default).
  * Runs of one condition that differ only by seed or data replicate become that condition's draws.
  */
 export function buildResultsTable(study: StudyResults): ResultsTable {
+  const metric = study.metric ?? "rougeL";
   const taskCategory = new Map<string, string>();
   const taskIds = new Map<string, Set<string>>();
   for (const r of study.results) {
@@ -91,7 +93,8 @@ export function buildResultsTable(study: StudyResults): ResultsTable {
       const t = taskIndex.get(s.task)!;
       const perSeed = (c.scores[t] ??= []);
       const arr = (perSeed[seedIndex] ??= new Float64Array(tasks[t]!.ids.length).fill(NaN));
-      arr[idIndex[t]!.get(s.id)!] = s.rougeL;
+      // A line without the metric stays NaN (missing); loadStudy refuses such runs with a message.
+      arr[idIndex[t]!.get(s.id)!] = s[metric] ?? NaN;
     }
     for (const [task, trunc] of Object.entries(r.truncation)) {
       const t = taskIndex.get(task);

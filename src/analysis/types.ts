@@ -2,10 +2,11 @@ import type { TruncationCounts } from "../runner/store/stats.js";
 import type { ReportGroup } from "./groups.js";
 
 import type { RunStatus } from "../runner/store/files.js";
-import type { Role } from "../study/spec.js";
+import type { Metric, Role } from "../study/spec.js";
 
 /** The roles and run statuses are declared once (src/study/spec.ts, src/runner/store/files.ts). */
 export type ArmRole = Role;
+export type { Metric };
 export type { RunStatus };
 
 export interface StudyArm {
@@ -38,6 +39,8 @@ export interface InstanceScore {
   id: string;
   category: string;
   rougeL: number;
+  rouge1?: number;
+  exact_match?: number;
 }
 
 /** A task's truncation counts in one run, per phase (null: the run had no such phase for the task). */
@@ -61,6 +64,8 @@ export interface StudyResults {
   /** The spec's free-text description (null or absent: none). */
   description?: string | null;
   preset: string | null;
+  /** The headline metric (the spec's evaluation.metric); absent: ROUGE-L. */
+  metric?: Metric;
   arms: StudyArm[];
   /** Every planned run with its current status. */
   runs: StudyRun[];

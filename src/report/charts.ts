@@ -1,6 +1,6 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
+import { metricLabel, REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
 import { conditionName, escapeHtml } from "./format.js";
 
 /**
@@ -101,7 +101,7 @@ export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   const y = {
     field: "y",
     type: "quantitative" as const,
-    title: "ROUGE-L",
+    title: metricLabel(analysis.metric),
     scale: { domain: [Math.floor(Math.min(...ys) - 2), Math.ceil(Math.max(...ys) + 2)], zero: false },
   };
   // Explicit colours so that the published figures read as grey in the legend too.
@@ -123,7 +123,7 @@ export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   const only = (...kinds: CurveDatum["kind"][]) => ({ filter: { field: "kind", oneOf: kinds } });
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: `${settingText(setting)}: ROUGE-L against training samples per task`,
+    title: `${settingText(setting)}: ${metricLabel(analysis.metric)} against training samples per task`,
     width: 560,
     height: 320,
     config: CONFIG,
@@ -168,7 +168,7 @@ export function curveSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   } as TopLevelSpec;
 }
 
-/** Figures 5.2/5.4: ROUGE-L per report group, one bar per condition of a setting, with intervals. */
+/** Figures 5.2/5.4: the headline metric per report group, one bar per condition of a setting, with intervals. */
 export function groupSpec(analysis: Analysis, setting: string): TopLevelSpec | null {
   const rows = analysis.groups.filter((g) => g.setting === setting);
   if (rows.length === 0) return null;
@@ -198,7 +198,7 @@ export function groupSpec(analysis: Analysis, setting: string): TopLevelSpec | n
   };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: `${settingText(setting)}: ROUGE-L by report group`,
+    title: `${settingText(setting)}: ${metricLabel(analysis.metric)} by report group`,
     width: Math.max(700, Math.min(1100, 16 * order.length * REPORT_GROUPS.length)),
     height: 280,
     config: CONFIG,
@@ -209,7 +209,7 @@ export function groupSpec(analysis: Analysis, setting: string): TopLevelSpec | n
         encoding: {
           x,
           xOffset,
-          y: { field: "y", type: "quantitative", title: "ROUGE-L", scale: { zero: true } },
+          y: { field: "y", type: "quantitative", title: metricLabel(analysis.metric), scale: { zero: true } },
           color,
         },
       },

@@ -10,13 +10,16 @@ import { matchingSentence } from "./sentences.js";
  * in percent are rounded to 4 decimals here; toCsv rounds the rest to 6 significant digits.
  */
 export function csvTables(a: Analysis): Record<string, string> {
+  // A CSV has no top-level field to say which metric its figures are: the columns that hold the headline
+  // metric are named after it ("exact_match", "baseline_exact_match"); a ROUGE-L study keeps "rougeL".
+  const k = (column: string) => column.replace("rougeL", a.metric);
   return {
     "overall.csv": toCsv(
       [
         "arm",
         "setting",
         "budget",
-        "rougeL",
+        k("rougeL"),
         "ci_lo",
         "ci_hi",
         "micro",
@@ -40,7 +43,7 @@ export function csvTables(a: Analysis): Record<string, string> {
       ]),
     ),
     "groups.csv": toCsv(
-      ["arm", "setting", "budget", "group", "rougeL", "ci_lo", "ci_hi", "n_tasks", "published"],
+      ["arm", "setting", "budget", "group", k("rougeL"), "ci_lo", "ci_hi", "n_tasks", "published"],
       a.groups.map((g) => [
         g.arm,
         g.setting,
@@ -61,7 +64,7 @@ export function csvTables(a: Analysis): Record<string, string> {
         "arm",
         "setting",
         "budget",
-        "rougeL",
+        k("rougeL"),
         "ci_lo",
         "ci_hi",
         "n_instances",
@@ -107,7 +110,7 @@ export function csvTables(a: Analysis): Record<string, string> {
         "baseline",
         "baseline_setting",
         "baseline_budget",
-        "baseline_rougeL",
+        k("baseline_rougeL"),
         "budget_per_task",
         "share_of_baseline",
         "share_ci_lo",
@@ -141,8 +144,8 @@ export function csvTables(a: Analysis): Record<string, string> {
         "b_arm",
         "b_setting",
         "b_budget",
-        "a_rougeL",
-        "b_rougeL",
+        k("a_rougeL"),
+        k("b_rougeL"),
         "diff",
         "ci_lo",
         "ci_hi",

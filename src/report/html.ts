@@ -1,4 +1,11 @@
-import { REPORT_GROUPS, settingText, type Analysis, type Interval } from "../analysis/index.js";
+import {
+  metricLabel,
+  metricTitle,
+  REPORT_GROUPS,
+  settingText,
+  type Analysis,
+  type Interval,
+} from "../analysis/index.js";
 import type { Chart } from "./charts.js";
 import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
@@ -27,7 +34,7 @@ export function renderHtml(analysis: Analysis, charts: Chart[]): string {
     `</header>`,
     section("Findings", findings(a)),
     section("Arms", armsTable(a)),
-    section("Overall ROUGE-L", overallTable(a)),
+    section(`Overall ${metricLabel(a.metric)}`, overallTable(a)),
     section("Sample efficiency", settings.map((s) => chart(`curve-${s}`)).join("") + matchingTable(a)),
     section("Effects", effectsTable(a)),
     section("Report groups", settings.map((s) => groupTable(a, s) + chart(`groups-${s}`)).join("")),
@@ -119,7 +126,16 @@ function armsTable(a: Analysis): string {
 
 function overallTable(a: Analysis): string {
   const withPub = a.overall.some((o) => o.published !== null);
-  const head = ["Condition", "Arm label", "ROUGE-L", "95 % CI", "micro", "tasks", "instances", "seeds"];
+  const head = [
+    "Condition",
+    "Arm label",
+    metricTitle(a.metric),
+    "95 % CI",
+    "micro",
+    "tasks",
+    "instances",
+    "seeds",
+  ];
   if (withPub) head.push("thesis", "Δ", "thesis in CI");
   const rows = a.overall.map((o) => {
     const cells = [
@@ -144,7 +160,7 @@ function overallTable(a: Analysis): string {
     return `<tr>${cells.join("")}</tr>`;
   });
   return table(
-    "ROUGE-L per condition: mean over tasks with its 95 % bootstrap interval, and the mean over instances (micro)",
+    `${metricTitle(a.metric)} per condition: mean over tasks with its 95 % bootstrap interval, and the mean over instances (micro)`,
     head,
     rows,
   );
@@ -177,7 +193,7 @@ function matchingTable(a: Analysis): string {
       [
         "Curve",
         "Baseline",
-        "baseline ROUGE-L",
+        `baseline ${metricLabel(a.metric)}`,
         "matching samples/task",
         "share of baseline",
         "95 % CI (%)",
@@ -202,7 +218,7 @@ function effectsTable(a: Analysis): string {
   return (
     "<p>Differences are paired: both sides are resampled on the same tasks and test instances.</p>" +
     table(
-      "Effects: paired differences in ROUGE-L with 95 % bootstrap intervals",
+      `Effects: paired differences in ${metricLabel(a.metric)} with 95 % bootstrap intervals`,
       ["Effect", "Comparison (a − b)", "a", "b", "difference", "95 % CI", "tasks", "verdict"],
       rows,
     )
@@ -224,7 +240,7 @@ function groupTable(a: Analysis, setting: string): string {
   return (
     `<h3>${e(settingText(setting))}</h3>` +
     table(
-      `ROUGE-L per report group, ${settingText(setting)} (tasks per group in brackets), with 95 % intervals`,
+      `${metricTitle(a.metric)} per report group, ${settingText(setting)} (tasks per group in brackets), with 95 % intervals`,
       ["Condition", ...REPORT_GROUPS.map((g, i) => `${g} (${counts[i]})`)],
       rows,
       1,
@@ -245,9 +261,9 @@ function taskTable(a: Analysis): string {
     return `<tr>${rowHead(t.task)}<td class="l">${e(t.group)}</td>${cells.join("")}</tr>`;
   });
   return (
-    `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (ROUGE-L; ✂ inputs/targets the engine truncated to the length limits)</summary>` +
+    `<details><summary>${a.tasks.length} tasks × ${conds.length} conditions (${e(metricLabel(a.metric))}; ✂ inputs/targets the engine truncated to the length limits)</summary>` +
     table(
-      "ROUGE-L per task and condition",
+      `${metricTitle(a.metric)} per task and condition`,
       ["Task", "Report group", ...conds.map((c) => conditionName(c))],
       rows,
     ) +

@@ -11,6 +11,8 @@ import {
  * The `report --json` document: the contract's keys ("overall", "matching", "groups") first, with
  * their contract fields, then extras (effects, the study's progress, method facts). Figures in percent
  * are rounded to 4 decimals, every other fraction to 6 significant digits (src/util/round.ts).
+ * `metric` names the headline metric; the figures keep their contract keys (`rougeL`, `baseline_rougeL`)
+ * whatever it is, and hold that metric's value (docs/report.md).
  */
 export function reportJson(a: Analysis): Record<string, unknown> {
   return roundNumbers({
@@ -82,6 +84,7 @@ export function reportJson(a: Analysis): Record<string, unknown> {
         ];
       }),
     ),
+    metric: a.metric,
     study: a.study,
     aggregation: a.aggregation,
     bootstrap: a.bootstrap,

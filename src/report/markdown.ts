@@ -1,4 +1,4 @@
-import { REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
+import { metricLabel, metricTitle, REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
 import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
 import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
@@ -25,11 +25,11 @@ export function renderMarkdown(a: Analysis): string {
     out.push(`- ${m(x)}`);
   out.push("");
 
-  out.push("## Overall ROUGE-L", "");
+  out.push(`## Overall ${metricLabel(a.metric)}`, "");
   const withPub = a.overall.some((o) => o.published !== null);
   out.push(
     mdTable(
-      ["Condition", "ROUGE-L", "95 % CI", "micro", "tasks", ...(withPub ? ["thesis", "Δ"] : [])],
+      ["Condition", metricTitle(a.metric), "95 % CI", "micro", "tasks", ...(withPub ? ["thesis", "Δ"] : [])],
       a.overall.map((o) => [
         m(conditionName(o)),
         fmt(o.rougeL),
@@ -45,7 +45,7 @@ export function renderMarkdown(a: Analysis): string {
   out.push("## Matching budgets", "");
   out.push(
     mdTable(
-      ["Curve", "Baseline", "baseline ROUGE-L", "samples/task", "share", "95 % CI", "claim"],
+      ["Curve", "Baseline", `baseline ${metricLabel(a.metric)}`, "samples/task", "share", "95 % CI", "claim"],
       a.matching.map((r) => [
         m(`${r.arm} ${settingText(r.setting)}`),
         m(`${r.baseline} ${settingText(r.baseline_setting)} ${r.baseline_budget}`),
@@ -97,7 +97,10 @@ export function renderMarkdown(a: Analysis): string {
     );
   }
 
-  out.push("## Per task (ROUGE-L; ✂ inputs/targets the engine truncated to the length limits)", "");
+  out.push(
+    `## Per task (${metricLabel(a.metric)}; ✂ inputs/targets the engine truncated to the length limits)`,
+    "",
+  );
   out.push(
     mdTable(
       ["Task", "Group", ...a.conditions.map((c) => m(conditionName(c)))],

@@ -161,4 +161,17 @@ describe("plan", () => {
       expect(r.depends_on).toEqual([pfts.find((p) => p.seed === r.seed)!.id]);
     }
   });
+
+  it("carries evaluation.metric to plan.json without changing a run id; ROUGE-L by default (issue 15)", async () => {
+    const a = await thesisPlan();
+    expect(a.metric).toBe("rougeL");
+    const em = await thesisPlan((t) => t.replace("evaluation:\n", "evaluation:\n  metric: exact_match\n"));
+    expect(em.metric).toBe("exact_match");
+    expect((planFile(em) as { metric: string }).metric).toBe("exact_match");
+    expect(em.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id));
+    expect(em.runs[0]!.engine.eval ?? em.runs[1]!.engine.eval).not.toHaveProperty("metric");
+    await expect(
+      thesisPlan((t) => t.replace("evaluation:\n", "evaluation:\n  metric: bleu\n")),
+    ).rejects.toThrow(/evaluation\.metric/);
+  });
 });

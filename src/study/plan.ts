@@ -6,6 +6,7 @@ import {
   resolveModel,
   RUN_LEVEL_KNOBS,
   type ArmSpec,
+  type Metric,
   type Role,
   type Setting,
   type StudySpec,
@@ -74,6 +75,8 @@ export interface Plan {
   /** The spec's name, and its description when it has one (shown in the report). */
   study: { name: string; description?: string };
   preset: string | null;
+  /** The study's headline metric (evaluation.metric): what the analysis reads from the instance scores. */
+  metric: Metric;
   arms: PlannedArm[];
   runs: PlannedRun[];
   totals: PlanTotals;
@@ -207,7 +210,14 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
     }
   }
   const study = { name: spec.name, ...(spec.description ? { description: spec.description } : {}) };
-  return { study, preset: ctx.preset, arms, runs, totals: totalsOf(runs, ctx) };
+  return {
+    study,
+    preset: ctx.preset,
+    metric: spec.evaluation.metric,
+    arms,
+    runs,
+    totals: totalsOf(runs, ctx),
+  };
 }
 
 function plannedArm(arm: ArmSpec, spec: StudySpec): PlannedArm {
@@ -268,7 +278,8 @@ interface RunShape extends Pick<
 function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunShape): PlannedRun {
   const runLevel = Object.fromEntries(Object.entries(hyper).filter(([k]) => k in RUN_LEVEL_KNOBS));
   const trainHyper = Object.fromEntries(Object.entries(hyper).filter(([k]) => !(k in RUN_LEVEL_KNOBS)));
-  const { variant: _variant, ...evalKnobs } = spec.evaluation;
+  // The scorer variant and the headline metric are the study's, not the engine's: neither enters an id.
+  const { variant: _variant, metric: _metric, ...evalKnobs } = spec.evaluation;
   const engine: PlannedRun["engine"] = {
     model: r.model,
     encoding: r.encoding,

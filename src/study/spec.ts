@@ -28,6 +28,9 @@ export const SETTINGS = ["stl", "mtl", "prefinetune", "eval"] as const;
 export type Setting = (typeof SETTINGS)[number];
 export const ROLES = ["instruction-tuned", "baseline", "supervised", "zero-shot", "prefinetune"] as const;
 export type Role = (typeof ROLES)[number];
+/** The per-instance scores (runs/<id>/instance_scores.jsonl) a study may take as its headline metric. */
+export const METRICS = ["rougeL", "rouge1", "exact_match"] as const;
+export type Metric = (typeof METRICS)[number];
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   // Names become parts of run ids and folder names: "..", ".x" or "a/b" would be paths.
@@ -76,6 +79,11 @@ export type Hyperparameters = z.infer<typeof Hyperparameters>;
 export const Evaluation = z.strictObject({
   /** Scorer variant (src/metrics): `superni` = SuperNI's compute_metrics.py, `thesis` = the thesis's evaluation. */
   variant: z.enum(["superni", "thesis"]).default("superni"),
+  /**
+   * The headline metric of the analysis and the report (matching budgets, effects, curves). Every run scores
+   * all three, so changing it reruns nothing.
+   */
+  metric: z.enum(METRICS).default("rougeL"),
   ...knobs(EvalSpec.omit({ files: true }).shape),
 });
 
@@ -150,7 +158,7 @@ export const StudySpec = z
      */
     data_replicates: z.number().int().min(1).max(MAX_REPLICATES).default(1),
     hyperparameters: Hyperparameters.default({}),
-    evaluation: Evaluation.default({ variant: "superni" }),
+    evaluation: Evaluation.default({ variant: "superni", metric: "rougeL" }),
     prefinetune: Prefinetune.nullable().optional(),
     arms: z.array(Arm).min(1),
   })

@@ -86,6 +86,7 @@ export function planSummary(plan: Plan, samplesPerS?: number, measured?: Measure
     table(header, body),
     "",
     `runs by setting: stl ${t.by_setting.stl}, mtl ${t.by_setting.mtl}, prefinetune ${t.by_setting.prefinetune}, eval ${t.by_setting.eval}`,
+    `headline metric: ${plan.metric} (evaluation.metric; every run scores rougeL, rouge1 and exact_match)`,
     `training: ${fmt(t.train_sample_passes)} sample passes, ~${human(t.source_tokens)} source tokens; evaluation: ${fmt(t.eval_instances)} generated instances`,
     `cost: ~${cost.gpu_hours.toFixed(1)} GPU-hours (${cost.train_gpu_hours.toFixed(1)} training + ${cost.eval_gpu_hours.toFixed(1)} generation) at ${cost.samples_per_s} samples/s per GPU` +
       basis,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Plan, PlannedRun } from "../../study/plan.js";
-import { ROLES, SETTINGS } from "../../study/spec.js";
+import { METRICS, ROLES, SETTINGS } from "../../study/spec.js";
 
 /**
  * The files of a study directory that are JSON documents, as typed schemas (docs/architecture.md, "Study
@@ -47,6 +47,8 @@ export const PlanArm = z.object({
 export const PlanFile = z.object({
   study: z.object({ name: z.string().min(1), description: z.string().optional() }),
   preset: z.string().nullable(),
+  /** The study's headline metric (evaluation.metric); plans written before it existed took ROUGE-L. */
+  metric: z.enum(METRICS).default("rougeL"),
   arms: z.array(PlanArm),
   runs: z.array(RunRecord),
   totals: z.looseObject({ runs: z.number().int().min(0) }),
@@ -76,6 +78,7 @@ export function planFile(plan: Plan): PlanFile {
   return {
     study: plan.study,
     preset: plan.preset,
+    metric: plan.metric,
     arms: plan.arms,
     runs: plan.runs.map(runRecord),
     totals: { ...plan.totals },

@@ -6,6 +6,9 @@ export interface InstanceScoreLine {
   id: string;
   category: string;
   rougeL: number;
+  /** Also scored by every run (src/metrics/instance.ts); absent in lines written by other tools. */
+  rouge1?: number;
+  exact_match?: number;
 }
 
 /**
@@ -34,12 +37,19 @@ export function parseInstanceScores(text: string, path: string): InstanceScoreLi
     if (typeof v.id !== "string" && typeof v.id !== "number") throw bad("id", "an instance id");
     if (typeof v.rougeL !== "number" || !(v.rougeL >= 0 && v.rougeL <= 1))
       throw bad("rougeL", "a number in 0..1");
-    out.push({
+    const score: InstanceScoreLine = {
       task: v.task,
       id: String(v.id),
       category: typeof v.category === "string" ? v.category : "",
       rougeL: v.rougeL,
-    });
+    };
+    for (const metric of ["rouge1", "exact_match"] as const) {
+      const value = v[metric];
+      if (value === undefined) continue;
+      if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw bad(metric, "a number in 0..1");
+      score[metric] = value;
+    }
+    out.push(score);
   }
   return out;
 }

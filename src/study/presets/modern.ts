@@ -34,9 +34,12 @@ hyperparameters:
   precision: bf16
   checkpoint_every_steps: 1000
 
-# Greedy decoding up to 128 new tokens; SuperNI's own scoring (the max over all references).
+# Greedy decoding up to 128 new tokens; SuperNI's own scoring (the max over all references). The headline
+# metric is ROUGE-L; \`metric: exact_match\` suits tasks whose answers are labels (every run also scores
+# rouge1 and exact_match, so switching reruns nothing).
 evaluation:
   variant: superni
+  metric: rougeL
   max_new_tokens: 128
   num_beams: 1
 
