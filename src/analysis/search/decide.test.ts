@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { seededRng } from "../random.js";
+import { decide, startingDesign, type Decision, type SearchInput, type SearchPoint } from "./index.js";
+
+/** A pow3 curve y = a - b x^-c, measured with a standard error `se` (exact scores: se only tells the fit). */
+const pow3 = (a: number, b: number, c: number) => (x: number) => a - b * x ** -c;
+
+function measure(f: (x: number) => number, budgets: number[], se: number, seed = 1): SearchPoint[] {
+  const rng = seededRng(seed);
+  return budgets.map((budget) => ({ budget, score: f(budget) + se * (rng.next() - 0.5) * 2, se }));
+}
+
+const base = {
+  minBudget: 10,
+  maxBudget: 5000,
+  tolerance: 0.25,
+  maxRounds: 6,
+  options: { resamples: 200 },
+} satisfies Partial<SearchInput>;
+
+/** Runs the search to its stop on a curve, measuring each proposed budget; returns every decision. */
+function searchOn(f: (x: number) => number, target: number, se: number, seed = 1): Decision[] {
+  const budgets = startingDesign(base);
+  const decisions: Decision[] = [];
+  for (let round = 0; ; round++) {
+    const d = decide({
+      ...base,
+      points: measure(f, budgets, se, seed),
+      target: { kind: "score", score: target },
+      round,
+      budgetsRun: budgets,
+    });
+    decisions.push(d);
+    if (d.action === "stop") return decisions;
+    budgets.push(d.budget);
+  }
+}
+
+describe("decide", () => {
+  it("proposes integers in range that were never run, and makes the same choices again", () => {
+    const rng = seededRng(7);
+    for (let k = 0; k < 6; k++) {
+      const f = pow3(60 + 35 * rng.next(), 40 + 40 * rng.next(), 0.2 + 0.5 * rng.next());
+      const target = f(10 * 500 ** rng.next());
+      const decisions = searchOn(f, target, 2, k);
+      const run = startingDesign(base);
+      for (const d of decisions) {
+        if (d.action !== "run") continue;
+        expect(Number.isInteger(d.budget)).toBe(true);
+        expect(d.budget).toBeGreaterThanOrEqual(base.minBudget);
+        expect(d.budget).toBeLessThanOrEqual(base.maxBudget);
+        expect(run).not.toContain(d.budget);
+        run.push(d.budget);
+      }
+      expect(decisions.at(-1)!.action).toBe("stop");
+      expect(searchOn(f, target, 2, k)).toEqual(decisions);
+    }
+  });
+
+  it("does not depend on the order the points come in", () => {
+    const points = measure(pow3(90, 60, 0.4), [10, 100, 1000], 2);
+    const input = {
+      ...base,
+      target: { kind: "score", score: 80 } as const,
+      round: 1,
+      budgetsRun: [10, 100, 1000],
+    };
+    expect(decide({ ...input, points: [...points].reverse() })).toEqual(decide({ ...input, points }));
+  });
+
+  it("before a fit, steps up when every score is below the target and bisects a bracket", () => {
+    const input = { ...base, target: { kind: "score", score: 80 } as const, round: 0, budgetsRun: [10, 100] };
+    const up = decide({
+      ...input,
+      points: [
+        { budget: 10, score: 40, se: 1 },
+        { budget: 100, score: 50, se: 1 },
+      ],
+    });
+    expect(up).toMatchObject({ action: "run", round: 1, budget: 1000 });
+    const between = decide({
+      ...input,
+      points: [
+        { budget: 10, score: 70, se: 1 },
+        { budget: 100, score: 90, se: 1 },
+      ],
+    });
+    expect(between).toMatchObject({ action: "run", budget: 32 });
+    expect((between as { reason: string }).reason).toMatch(/geometric middle/);
+  });
+
+  it("converges on a precisely measured curve, with the true crossing inside the answer's interval", () => {
+    const f = pow3(90, 60, 0.4);
+    const truth = (60 / (90 - 80)) ** (1 / 0.4);
+    const d = decide({
+      ...base,
+      points: measure(f, [10, 30, 100, 200, 300, 1000], 0.05),
+      target: { kind: "score", score: 80 },
+      round: 3,
+      budgetsRun: [10, 30, 100, 200, 300, 1000],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "converged" });
+    if (d.action !== "stop") return;
+    expect(d.answer.ci[0]).toBeLessThanOrEqual(truth);
+    expect(d.answer.ci[1]).toBeGreaterThanOrEqual(truth);
+  });
+
+  it("stops at max_rounds while the interval is still wide, and says so", () => {
+    const d = decide({
+      ...base,
+      points: measure(pow3(90, 60, 0.4), [10, 100, 1000], 6),
+      target: { kind: "score", score: 80 },
+      round: 5,
+      budgetsRun: [10, 100, 1000],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "max_rounds" });
+    expect((d as { reason: string }).reason).toMatch(/wider than \+-25 % after 6 rounds/);
+  });
+
+  it("stops as unreachable when max_budget is measured and the curve stays well below the target", () => {
+    const flat = () => 50;
+    const d = decide({
+      ...base,
+      points: measure(flat, [10, 100, 1000, 5000], 0.5),
+      target: { kind: "score", score: 80 },
+      round: 2,
+      budgetsRun: [10, 100, 1000, 5000],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "unreachable" });
+  });
+
+  it("runs max_budget before it calls a target unreachable", () => {
+    const d = decide({
+      ...base,
+      points: measure(() => 50, [10, 100, 1000], 0.5),
+      target: { kind: "score", score: 80 },
+      round: 1,
+      budgetsRun: [10, 100, 1000],
+    });
+    expect(d).toMatchObject({ action: "run", budget: 5000 });
+  });
+
+  it("stops at min_budget when the curve is above the target from min_budget on", () => {
+    const d = decide({
+      ...base,
+      points: measure(pow3(95, 20, 0.5), [10, 32, 100], 0.5),
+      target: { kind: "score", score: 60 },
+      round: 1,
+      budgetsRun: [10, 32, 100],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "at_min_budget" });
+  });
+
+  it("widens the interval by the baseline's own uncertainty", () => {
+    const points = measure(pow3(90, 60, 0.4), [10, 100, 300, 1000], 1);
+    const input = { ...base, points, round: 1, budgetsRun: [10, 100, 300, 1000] };
+    const rng = seededRng(3);
+    const resamples = Array.from({ length: 200 }, () => 80 + 4 * (rng.next() - 0.5));
+    const exact = decide({ ...input, target: { kind: "score", score: 80 } });
+    const measured = decide({ ...input, target: { kind: "baseline", baseline: { score: 80, resamples } } });
+    const width = (d: Decision) => Math.log(d.crossing!.ci[1] / d.crossing!.ci[0]);
+    expect(width(measured)).toBeGreaterThan(width(exact));
+    const share = decide({
+      ...input,
+      target: { kind: "share", share: 0.5, baseline: { score: 160, resamples: resamples.map((r) => 2 * r) } },
+    });
+    expect(share.crossing!.budget).toBeCloseTo(measured.crossing!.budget!, 6);
+  });
+});

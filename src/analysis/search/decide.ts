@@ -1,0 +1,92 @@
+/**
+ * One decision of the adaptive budget search (issue 17): after a round's results are in, stop with an
+ * answer or name the next budget to run. Pure and deterministic: the same points, target and options
+ * (seed included) give the same decision, so a search killed mid-round resumes with the same choices.
+ */
+import { MIN_DISTINCT_BUDGETS } from "../curves/index.js";
+import { crossing, type Crossing, type CrossingOptions, type SearchPoint } from "./crossing.js";
+import { fmt, proposeBeforeFit, proposeFromInterval, type Range } from "./propose.js";
+import { targetDraws, type SearchTarget } from "./target.js";
+
+export const STOP_STATES = ["converged", "max_rounds", "unreachable", "at_min_budget"] as const;
+export type StopState = (typeof STOP_STATES)[number];
+
+export interface SearchInput extends Range {
+  /** The searched curve's measured budgets so far. */
+  points: readonly SearchPoint[];
+  target: SearchTarget;
+  /** Stop when the crossing's interval lies within +-tolerance of its estimate (0.25: +-25 %). */
+  tolerance: number;
+  /** The round whose results are in (0: the starting design). */
+  round: number;
+  /** Rounds allowed, round 0 included. */
+  maxRounds: number;
+  /** Every budget of this curve already run or running (a failed run too): never proposed again. */
+  budgetsRun: readonly number[];
+  options?: CrossingOptions;
+}
+
+export interface SearchAnswer {
+  /** The fitted crossing (0: before any example; null: the fitted curve never reaches the target). */
+  budget: number | null;
+  /** Its interval (an end is Infinity where resamples never reach the target). */
+  ci: [number, number];
+}
+
+export type Decision =
+  | { action: "stop"; state: StopState; answer: SearchAnswer; reason: string; crossing: Crossing | null }
+  | { action: "run"; round: number; budget: number; reason: string; crossing: Crossing | null };
+
+export function decide(input: SearchInput): Decision {
+  const points = [...input.points].sort((a, b) => a.budget - b.budget);
+  const run = [...new Set([...input.budgetsRun, ...points.map((p) => p.budget)])];
+  const measured = new Set(points.map((p) => p.budget));
+  const lastRound = input.round + 1 >= input.maxRounds;
+  const t = targetDraws(input.target).score;
+  const target = `the target ${t.toFixed(1)}`;
+
+  if (measured.size < MIN_DISTINCT_BUDGETS) {
+    const why = `${measured.size} measured budget(s) cannot be fitted`;
+    if (lastRound)
+      return stop("max_rounds", { budget: null, ci: [0, Infinity] }, `${why} and no round is left`, null);
+    const p = proposeBeforeFit(points, t, run, input);
+    if (p === null) throw new Error(`no free budget in [${input.minBudget}, ${input.maxBudget}]`);
+    return next(input, p.budget, `${why} yet: running ${p.budget}, ${p.why}`, null);
+  }
+
+  const fit = crossing(points, input.target, { seed: 1, ...input.options });
+  if (!fit.ok) throw new Error(`the searched curve cannot be fitted: ${fit.reason}`);
+  const c = fit.value;
+  const answer: SearchAnswer = { budget: c.budget, ci: c.ci };
+  const interval = `the crossing's 95 % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
+  const tol = `+-${+(input.tolerance * 100).toFixed(2)} %`;
+
+  if (measured.has(input.minBudget) && c.ci[1] <= input.minBudget)
+    return stop("at_min_budget", answer, `${interval} ends at or below min_budget ${input.minBudget}`, c);
+  if (measured.has(input.maxBudget) && c.ci[0] > input.maxBudget)
+    return stop(
+      "unreachable",
+      answer,
+      `${interval} starts beyond max_budget ${input.maxBudget}: ${target} is not reached within it`,
+      c,
+    );
+  if (within(c, input.tolerance)) return stop("converged", answer, `${interval} is within ${tol}`, c);
+  if (lastRound)
+    return stop("max_rounds", answer, `${interval} is wider than ${tol} after ${input.maxRounds} rounds`, c);
+  const p = proposeFromInterval(c.ci, c.draws, run, input);
+  if (p === null) return stop("converged", answer, `${interval}: every budget in it has been run`, c);
+  return next(input, p.budget, `${interval} is wider than ${tol}: running ${p.budget}, ${p.why}`, c);
+}
+
+function within(c: Crossing, tolerance: number): boolean {
+  const b = c.budget;
+  return b !== null && b > 0 && c.ci[0] >= b * (1 - tolerance) && c.ci[1] <= b * (1 + tolerance);
+}
+
+function stop(state: StopState, answer: SearchAnswer, reason: string, c: Crossing | null): Decision {
+  return { action: "stop", state, answer, reason: `${state}: ${reason}`, crossing: c };
+}
+
+function next(input: SearchInput, budget: number, reason: string, c: Crossing | null): Decision {
+  return { action: "run", round: input.round + 1, budget, reason, crossing: c };
+}

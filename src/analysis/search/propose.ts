@@ -1,0 +1,132 @@
+/**
+ * Which budget to run next. Budgets are integers (examples per task) in [minBudget, maxBudget]; a budget
+ * already run (or running) is never proposed again.
+ *
+ * The rule, with a fit: a new measurement narrows the crossing's interval most where the crossing is most
+ * uncertain. The budgets already run split the crossing's 95 % interval (clipped to the budget range) into
+ * stretches in log budget; a measurement inside a stretch tells on which side of it the curve crosses, so
+ * the stretch worth splitting is the one holding the most uncertainty, scored as (share of the resampled
+ * crossings that fall in it) x (its width in log budget). We run the geometric middle of that stretch:
+ * bisection in log space, where learning curves are smooth. Ties go to the cheaper, lower stretch.
+ *
+ * Before a fit (fewer than 3 measured budgets, i.e. after round 0): between two measured budgets that
+ * bracket the target, their geometric middle; when every measurement is below the target, a step up from
+ * the largest (where the two points' log-linear trend reaches the target, kept within 2x to 10x of it);
+ * when every measurement is already above it, the geometric middle below the smallest run above min_budget.
+ */
+
+export interface Proposal {
+  budget: number;
+  /** Why this budget: one sentence for plan.json and the status output. */
+  why: string;
+}
+
+export interface Range {
+  minBudget: number;
+  maxBudget: number;
+}
+
+/** Round 0's budgets of the searched curve: min_budget and a decade above it (capped at max_budget). */
+export function startingDesign(range: Range): number[] {
+  const min = Math.ceil(range.minBudget);
+  const above = Math.min(Math.floor(range.maxBudget), min * 10);
+  return above > min ? [min, above] : [min];
+}
+
+/** The proposal from a fitted crossing: see the module comment. Null when no integer budget is free. */
+export function proposeFromInterval(
+  ci: [number, number],
+  draws: Float64Array,
+  run: readonly number[],
+  range: Range,
+): Proposal | null {
+  const { minBudget: min, maxBudget: max } = range;
+  if (ci[0] >= max)
+    return free(max, min, max, run, "the crossing lies beyond max_budget with 95 % confidence");
+  if (ci[1] <= min)
+    return free(min, min, max, run, "the crossing lies below min_budget with 95 % confidence");
+  const lo = Math.max(ci[0], min);
+  const hi = Math.min(ci[1], max);
+  const cuts = [lo, ...run.filter((b) => b > lo && b < hi).sort((a, b) => a - b), hi];
+  const clamped = Array.from(draws, (d) => Math.min(Math.max(d, min), max));
+  const stretches = cuts.slice(1).map((b, i) => {
+    const a = cuts[i]!;
+    const inside = clamped.filter((d) => d >= a && d <= b).length / Math.max(1, clamped.length);
+    return { a, b, score: inside * Math.log(b / a) };
+  });
+  // Best first; a stable sort keeps the lower stretch first on ties.
+  stretches.sort((x, y) => y.score - x.score);
+  const whole = stretches.length === 1;
+  for (const s of stretches) {
+    const middle = Math.sqrt(s.a * s.b);
+    const where = whole
+      ? "the geometric middle of it"
+      : `the geometric middle of its least measured stretch [${fmt(s.a)}, ${fmt(s.b)}]`;
+    const p = freeInside(middle, s.a, s.b, run);
+    if (p !== null) return { budget: p, why: where };
+  }
+  return null;
+}
+
+/** The proposal before a fit: see the module comment. */
+export function proposeBeforeFit(
+  measured: readonly { budget: number; score: number }[],
+  target: number,
+  run: readonly number[],
+  range: Range,
+): Proposal | null {
+  const { minBudget: min, maxBudget: max } = range;
+  const sorted = [...measured].sort((a, b) => a.budget - b.budget);
+  const below = sorted.filter((p) => p.score < target);
+  const above = sorted.filter((p) => p.score >= target);
+  const last = sorted[sorted.length - 1]!;
+  if (above.length === 0 && last.budget < max) {
+    const first = sorted[0]!;
+    const slope = sorted.length > 1 ? (last.score - first.score) / Math.log(last.budget / first.budget) : 0;
+    const reach = slope > 0 ? last.budget * Math.exp((target - last.score) / slope) : Infinity;
+    const step = Math.min(max, Math.max(2 * last.budget, Math.min(10 * last.budget, reach)));
+    return free(step, last.budget, max, run, "every measured score is below the target: stepping up");
+  }
+  if (below.length === 0) {
+    const middle = Math.sqrt(min * (sorted.find((p) => p.budget > min) ?? sorted[0]!).budget);
+    return free(middle, min, max, run, "every measured score is at or above the target: looking lower");
+  }
+  // Bracketed: two neighbouring budgets, one below the target and one at or above it.
+  const i = sorted.findIndex((p, j) => j > 0 && p.score >= target !== sorted[j - 1]!.score >= target);
+  const [a, b] =
+    sorted.length < 2 ? [min, max] : [sorted[Math.max(0, i - 1)]!.budget, sorted[Math.max(1, i)]!.budget];
+  return free(
+    Math.sqrt(a * b),
+    min,
+    max,
+    run,
+    `the target lies between the scores at ${fmt(a)} and ${fmt(b)}: their geometric middle`,
+  );
+}
+
+/** The free integer nearest to x (in log budget) within [lo, hi], with the reason; null if none. */
+function free(x: number, lo: number, hi: number, run: readonly number[], why: string): Proposal | null {
+  const b = freeInside(x, lo, hi, run);
+  return b === null ? null : { budget: b, why };
+}
+
+/** Integers tried outward from round(x), nearer in log budget first; at most a few hundred tries. */
+function freeInside(x: number, lo: number, hi: number, run: readonly number[]): number | null {
+  const taken = new Set(run);
+  const first = Math.ceil(lo);
+  const last = Math.floor(hi);
+  if (first > last) return null;
+  const start = Math.min(Math.max(Math.round(x), first), last);
+  const candidates: number[] = [];
+  for (let d = 0; d <= 256 && (start - d >= first || start + d <= last); d++) {
+    if (start - d >= first) candidates.push(start - d);
+    if (d > 0 && start + d <= last) candidates.push(start + d);
+  }
+  const open = candidates.filter((b) => !taken.has(b));
+  if (open.length === 0) return null;
+  return open.reduce((best, b) => (Math.abs(Math.log(b / x)) < Math.abs(Math.log(best / x)) ? b : best));
+}
+
+export function fmt(budget: number): string {
+  return Number.isFinite(budget) ? String(Math.round(budget)) : "never";
+}
