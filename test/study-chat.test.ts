@@ -119,7 +119,7 @@ describe.skipIf(!haveEngine)("a study of a chat model through its chat template 
     expect(existsSync(join(out, "report.html"))).toBe(true);
   }, 300_000);
 
-  it("refuses template chat for a model without a chat template: the run fails with the engine's bad_spec", async () => {
+  it("refuses template chat for a model without a chat template before any run: the preflight names it", async () => {
     const plainModel = join(root, "plain-llama");
     const made = await runCli([
       "model",
@@ -147,11 +147,11 @@ describe.skipIf(!haveEngine)("a study of a chat model through its chat template 
       ),
     );
     const out = join(root, "plain-study");
-    const r = await runCli(["run", yaml, "--out", out, "--superni", SUPERNI, "--cpu", "--retries", "0"]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/has no chat template/);
-    const status = JSON.parse((await runCli(["status", out, "--json"])).stdout);
-    expect(status.failed).toBe(1);
-    expect(status.failures[0].error).toMatch(/bad_spec|has no chat template/);
+    const r = await runCli(["run", yaml, "--out", out, "--superni", SUPERNI, "--cpu"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /quicklearn: error: preflight: template 'chat': the tokenizer of .*plain-llama.* has no chat template/,
+    );
+    expect(existsSync(out)).toBe(false);
   }, 120_000);
 });

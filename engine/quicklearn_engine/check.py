@@ -1,12 +1,14 @@
 """Preflight checks before a study spends GPU-hours: the GPUs asked for exist, and each model's config,
 tokenizer and weight files are whole, read at metadata level (no weights loaded).
 
-    python -m quicklearn_engine.check --model models/tiny [--model org/name ...] [--gpus 0,1]
+    python -m quicklearn_engine.check --model models/tiny [--model org/name ...] [--chat-model REF ...]
+        [--gpus 0,1]
 
 One JSON line per finding on stdout: {"type": "finding", "check": "device" | "model" | "tokenizer" |
-"weights", "target", "ok", "message"}, a weights finding with "parameters" and "weight_bytes" when it
-could count them. Exit status 0 once every finding is printed, whatever they say: the driver
-(src/engine/check.ts) judges them.
+"weights" | "template", "target", "ok", "message"}, a weights finding with "parameters" and "weight_bytes"
+when it could count them. A `--chat-model` (runs with `template: chat`) gets a template finding: the rule
+the run itself applies (chat.py), so a model without a chat template fails here rather than in every run.
+Exit status 0 once every finding is printed, whatever they say: the driver (src/engine/check.ts) judges them.
 """
 
 import argparse
@@ -83,6 +85,34 @@ def check_model(ref: str) -> list[dict]:
         if folder is None:
             return [found]
     return [_check_config(ref, folder), _check_tokenizer(ref, folder), _check_weights(ref, folder)]
+
+
+def check_chat_template(ref: str) -> list[dict]:
+    """A template finding for a model that runs with `template: chat` (nothing when the model itself is not
+    there: check_model names that)."""
+    from .chat import chat_template
+    from .models import _architecture, locate_model
+
+    try:
+        folder = Path(locate_model(ref, "model"))
+    except EngineError:
+        return []
+    if not folder.is_dir():
+        folder, _ = _hub_snapshot(ref)
+        if folder is None:
+            return []
+    from transformers import AutoTokenizer
+
+    try:
+        _, is_seq2seq = _architecture(str(folder), "model")
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        chat = chat_template(tokenizer, is_seq2seq, ref)
+    except EngineError as e:
+        return [finding("template", ref, False, e.message)]
+    except Exception:  # a damaged config or tokenizer: the model and tokenizer findings name it
+        return []
+    end = tokenizer.convert_ids_to_tokens(chat.end_of_turn)
+    return [finding("template", ref, True, f"chat template, answers end with {end}")]
 
 
 def _hub_snapshot(repo_id: str) -> tuple[Path | None, dict]:
@@ -290,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m quicklearn_engine.check", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", action="append", default=[], help="a model folder or hub id (repeatable)")
+    parser.add_argument(
+        "--chat-model", action="append", default=[], help="a model runs use with template chat (repeatable)"
+    )
     parser.add_argument("--gpus", help="GPU indices that must exist, e.g. 0,1")
     args = parser.parse_args(argv)
     from .process import die_with_parent, emitter, start_process
@@ -303,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
         emit(check_gpus([int(g) for g in args.gpus.split(",") if g.strip()]))
     for ref in dict.fromkeys(args.model):
         for f in check_model(ref):
+            emit(f)
+    for ref in dict.fromkeys(args.chat_model):
+        for f in check_chat_template(ref):
             emit(f)
     return 0
 

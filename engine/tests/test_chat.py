@@ -216,3 +216,15 @@ def test_tk_instruct_drops_examples_by_the_rendered_prompt_length(chat_model):
     assert counts.as_dict()["tasks"]["t"]["dropped_examples"] == 1
     assert counts.as_dict()["tasks"]["t"]["truncated_sources"] == 0
     assert examples[0].source_ids == tok(chat.prompts([kept])[0], add_special_tokens=False)["input_ids"]
+
+
+def test_the_preflight_names_a_model_that_cannot_run_template_chat(chat_model, tiny_llama, tiny_t5):
+    from quicklearn_engine.check import check_chat_template
+
+    [ok] = check_chat_template(chat_model("qwen2"))
+    assert ok["check"] == "template" and ok["ok"] and "<|im_end|>" in ok["message"]
+    [plain] = check_chat_template(tiny_llama)
+    assert not plain["ok"] and "has no chat template" in plain["message"]
+    [t5] = check_chat_template(tiny_t5)
+    assert not t5["ok"] and "seq2seq" in t5["message"]
+    assert check_chat_template("/nonexistent/model") == []  # the model finding names a missing model

@@ -7,7 +7,7 @@ import { enginePython, spawnEngine } from "./process.js";
  * the answers are transformers' and torch's own (AutoConfig, AutoTokenizer, CUDA), not a guess from here.
  */
 
-/** One finding of a preflight check ("device", "model", "tokenizer", "weights"; the runner adds more). */
+/** One finding of a preflight check ("device", "model", "tokenizer", "weights", "template"; the runner adds more). */
 export interface Finding {
   check: string;
   target: string;
@@ -24,6 +24,8 @@ export interface EngineFinding extends Finding {
 export interface EngineCheckOptions {
   /** Model folders or hub ids. */
   models: string[];
+  /** Those of them that runs use with `template: chat`: each must have a chat template. */
+  chatModels?: string[];
   /** GPU indices that must exist (physical: each worker gets one as CUDA_VISIBLE_DEVICES). */
   gpus?: readonly number[];
   python?: string;
@@ -32,6 +34,7 @@ export interface EngineCheckOptions {
 
 export async function checkEngineInputs(opts: EngineCheckOptions): Promise<EngineFinding[]> {
   const args = ["-m", "quicklearn_engine.check", ...opts.models.flatMap((m) => ["--model", m])];
+  for (const m of opts.chatModels ?? []) args.push("--chat-model", m);
   if (opts.gpus?.length) args.push("--gpus", opts.gpus.join(","));
   const findings: EngineFinding[] = [];
   const proc = spawnEngine(enginePython(opts.python), args, {

@@ -52,7 +52,9 @@ export async function preflight(store: StudyStore, opts: PreflightOptions): Prom
     return [{ check: "runs", target: store.dir, ok: true, message: "every run is done" }];
   // A run starting from a pre-finetune loads that run's saved model, which its own run checks when it ends.
   const models = [...new Set(todo.filter((s) => !s.init_from).map((s) => s.model))];
-  const engine = await (opts.engineCheck ?? checkEngineInputs)({ models, gpus: opts.gpus });
+  // A pre-finetune saves its base model's tokenizer, so the base model answers for its chat template too.
+  const chatModels = [...new Set(todo.filter((s) => s.template === "chat").map((s) => s.model))];
+  const engine = await (opts.engineCheck ?? checkEngineInputs)({ models, chatModels, gpus: opts.gpus });
   const parameters = new Map<string, number>();
   for (const f of engine) if (f.parameters !== undefined) parameters.set(f.target, f.parameters);
   return [
