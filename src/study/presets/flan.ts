@@ -14,7 +14,7 @@ data_seed: 42
 seeds: [42]
 
 # Hub ids are unpinned (\`plan\` notes it): pin each to a snapshot with org/name@<commit> for a study that must
-# not change under you (docs/studies.md, "Arms").
+# not change under you (docs/studies.md, an arm's \`model\`).
 #
 # The thesis recipe, so that the figures compare with the thesis preset's: AdamW, lr 5e-5 constant, no warmup,
 # 2 epochs, effective batch 12, sources cut at 1,024 tokens, targets at 128, bf16 (T5 v1.1 overflows in fp16).

@@ -17,7 +17,7 @@ data_seed: 42
 seeds: [42]
 
 # Hub ids are unpinned (\`plan\` notes it): pin each to a snapshot with org/name@<commit> for a study that must
-# not change under you (docs/studies.md, "Arms").
+# not change under you (docs/studies.md, an arm's \`model\`).
 #
 # A common recipe for full fine-tuning of a 0.5B causal LM (LoRA arms raise the learning rate below): AdamW,
 # lr 2e-5 constant, 3 epochs (a 10-example budget gets a few optimizer steps at all), effective batch 8,
