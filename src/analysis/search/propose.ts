@@ -14,6 +14,7 @@
  * the largest (where the two points' log-linear trend reaches the target, kept within 2x to 10x of it);
  * when every measurement is already above it, the geometric middle below the smallest run above min_budget.
  */
+import { startingBudgets } from "../../study/search.js";
 
 export interface Proposal {
   budget: number;
@@ -26,12 +27,8 @@ export interface Range {
   maxBudget: number;
 }
 
-/** Round 0's budgets of the searched curve: min_budget and a decade above it (capped at max_budget). */
-export function startingDesign(range: Range): number[] {
-  const min = Math.ceil(range.minBudget);
-  const above = Math.min(Math.floor(range.maxBudget), min * 10);
-  return above > min ? [min, above] : [min];
-}
+/** Round 0's budgets of the searched curve: min_budget and a decade above it (the study's rule). */
+export const startingDesign: (range: Range) => number[] = startingBudgets;
 
 /** The proposal from a fitted crossing: see the module comment. Null when no integer budget is free. */
 export function proposeFromInterval(
