@@ -20,6 +20,7 @@ const match = (baseline: string, budget: number | null, supported: boolean, atFi
 describe("demoSummary", () => {
   it("lists each setting's figures (instruction-tuned first, by budget) and the matching verdicts", () => {
     const a = {
+      metric: "rougeL",
       overall: [
         row("B3", "supervised", "stl", "all", 30),
         row("inst", "instruction-tuned", "stl", "50", 20),
@@ -36,6 +37,8 @@ describe("demoSummary", () => {
         "inst STL vs STL B3 (50 per task): not reached; " +
         "inst STL vs STL B1 (50 per task): reached at ≤10/task (not supported by the interval).",
     ]);
+    // The figures are the study's headline metric, and the line names it.
+    expect(demoSummary({ ...a, metric: "exact_match" })[0]).toMatch(/^STL exact match \(95 % CI\): inst 10/);
   });
 
   it("says so when nothing is finished yet", () => {

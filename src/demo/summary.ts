@@ -1,5 +1,6 @@
 import {
   budgetText,
+  metricLabel,
   settingText,
   type Analysis,
   type MatchingRow,
@@ -8,7 +9,7 @@ import {
 
 /**
  * The three lines `quicklearn demo` ends with, computed from the study's analysis (nothing hard-coded):
- * single-task and multi-task ROUGE-L of the instruction-tuned arm at each budget beside the baselines
+ * single-task and multi-task headline metric (ROUGE-L in the demo) of the instruction-tuned arm at each budget beside the baselines
  * (with 95 % bootstrap intervals), then whether its curve reached each baseline within the measured budgets.
  */
 export function demoSummary(a: Analysis): string[] {
@@ -16,7 +17,7 @@ export function demoSummary(a: Analysis): string[] {
     const rows = a.overall.filter((r) => r.setting === setting).sort(byRoleThenBudget);
     const all = [...rows, ...extra];
     if (all.length === 0) return `${settingText(setting)}: no finished runs.`;
-    return `${settingText(setting)} ROUGE-L (95 % CI): ${all.map(figure).join("; ")}.`;
+    return `${settingText(setting)} ${metricLabel(a.metric)} (95 % CI): ${all.map(figure).join("; ")}.`;
   };
   const zeroShot = a.overall.filter((r) => r.role === "zero-shot");
   return [line("stl"), line("mtl", zeroShot), matchingLine(a.matching)];
