@@ -44,6 +44,11 @@ describe("presets modern and flan through the CLI", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/runs by setting: stl 833, mtl 6, prefinetune 0, eval 1/);
     expect(r.stdout).toMatch(/cost: ~[\d.]+ GPU-hours/);
+    expect(r.stdout).toMatch(/headline metric: rougeL/);
+    // No pre-finetune in flan: the size estimate does not count pre-finetuning tasks.
+    expect(r.stdout).toMatch(
+      /sizes estimated from the thesis's figures \(3,149 train instances per task on average\)/,
+    );
   });
 
   it("both plan on an imported collection of the user's own tasks (--superni)", async () => {

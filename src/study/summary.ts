@@ -93,7 +93,8 @@ export function planSummary(plan: Plan, samplesPerS?: number, measured?: Measure
   ];
   if (t.estimated)
     lines.push(
-      "sizes estimated from the thesis's figures (3,149 train instances per task on average, 757 pre-finetuning tasks); pass --superni DIR for exact counts",
+      // The pre-finetuning task count is part of the estimate only for a study that pre-finetunes.
+      `sizes estimated from the thesis's figures (3,149 train instances per task on average${t.by_setting.prefinetune > 0 ? ", 757 pre-finetuning tasks" : ""}); pass --superni DIR for exact counts`,
     );
   return lines.join("\n");
 }
