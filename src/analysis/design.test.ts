@@ -57,6 +57,26 @@ describe("design pairs (issue 15: full fine-tuning and LoRA in one study)", () =
     }
   });
 
+  it("a LoRA curve with no LoRA baseline meets the fully fine-tuned ones (the only reference there is)", async () => {
+    const conds = (await presetConditions("modern")).filter(
+      (c) => !c.arm.endsWith("-lora") || c.arm === "instruct-lora",
+    );
+    const against = matchingPairs(conds)
+      .filter((p) => p.arm === "instruct-lora" && p.setting === "stl")
+      .map((p) => name(conds[p.baseline]!));
+    expect(against).toEqual([
+      "base/stl/10",
+      "base/stl/50",
+      "base/stl/100",
+      "base/stl/500",
+      "supervised/stl/all",
+    ]);
+    const effects = effectPairs(conds).filter(
+      (e) => conds[e.a]!.arm === "instruct-lora" && e.kind !== "mtl-vs-stl",
+    );
+    expect(effects).toHaveLength(2 * 5);
+  });
+
   it("thesis: unchanged, the multi-task curve is held against the single-task supervised baseline", async () => {
     const conds = await presetConditions("thesis");
     const pairs = matchingPairs(conds).map((p) => `${p.arm}/${p.setting} vs ${name(conds[p.baseline]!)}`);

@@ -38,17 +38,26 @@ export interface MatchingPair {
 
 const isBaseline = (c: ConditionMeta) => c.role === "baseline" || c.role === "supervised";
 
-/**
- * Arms are compared only with arms trained the same way: an instruction-tuned LoRA arm against LoRA
- * baselines, a fully fine-tuned one against fully fine-tuned baselines. A study with both (the `modern`
- * preset) would otherwise mix the model's effect with the training method's.
- */
 const trainedAlike = (a: ConditionMeta, b: ConditionMeta) =>
   (a.finetuning ?? "full") === (b.finetuning ?? "full");
 
 /**
+ * The baselines an instruction-tuned condition is compared with: those trained the same way (a LoRA arm
+ * against LoRA baselines, a fully fine-tuned one against fully fine-tuned ones) when the study has any, so
+ * that a study with both (the `modern` preset) does not mix the model's effect with the training method's;
+ * else every baseline (a LoRA arm held against a fully fine-tuned supervised reference is the question then).
+ */
+function comparableBaselines(
+  inst: ConditionMeta,
+  conds: readonly ConditionMeta[],
+): (base: ConditionMeta) => boolean {
+  const anyAlike = conds.some((c) => isBaseline(c) && trainedAlike(inst, c));
+  return (base) => isBaseline(base) && (!anyAlike || trainedAlike(inst, base));
+}
+
+/**
  * The differences the thesis discusses, for any study with the same roles:
- * an instruction-tuned arm against each baseline trained alike at the baseline's own setting and budget
+ * an instruction-tuned arm against each comparable baseline at the baseline's own setting and budget
  * (labelled by whether that baseline was pre-finetuned without instructions), and MTL against STL for
  * every arm and budget that has both.
  */
@@ -61,7 +70,7 @@ export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
     for (const [a, inst] of conds.entries()) {
       if (inst.role !== "instruction-tuned" || inst.setting !== base.setting || inst.budget !== base.budget)
         continue;
-      if (!trainedAlike(inst, base)) continue;
+      if (!comparableBaselines(inst, conds)(base)) continue;
       const kind = base.prefinetune ? "instructions-in-prefinetuning" : "instruction-tuned-vs-base";
       pairs.push({ kind, a, b });
     }
@@ -76,9 +85,9 @@ export function effectPairs(conds: readonly ConditionMeta[]): EffectPair[] {
 
 /**
  * Which curves to hold against which baselines: each instruction-tuned arm's curve per setting
- * against the baselines trained alike of that setting, and the supervised (full-data) baselines trained
- * alike of that setting, or of any setting when the study has none in it (the thesis trains its
- * supervised baseline single-task only, and holds the multi-task curve against it too).
+ * against the comparable baselines of that setting, and the comparable supervised (full-data) baselines
+ * of that setting, or of any setting when the study has none in it (the thesis trains its supervised
+ * baseline single-task only, and holds the multi-task curve against it too).
  */
 export function matchingPairs(conds: readonly ConditionMeta[]): MatchingPair[] {
   const pairs: MatchingPair[] = [];
@@ -92,12 +101,11 @@ export function matchingPairs(conds: readonly ConditionMeta[]): MatchingPair[] {
     curves.set(key, entry);
   }
   for (const { arm, setting, curve, meta } of curves.values()) {
-    const alike = conds.filter(
-      (base) => isBaseline(base) && base.budget !== null && trainedAlike(meta, base),
-    );
-    const supervisedHere = alike.some((base) => base.role === "supervised" && base.setting === setting);
+    const comparable = comparableBaselines(meta, conds);
+    const bases = conds.filter((base) => base.budget !== null && comparable(base));
+    const supervisedHere = bases.some((base) => base.role === "supervised" && base.setting === setting);
     for (const [b, base] of conds.entries()) {
-      if (!alike.includes(base)) continue;
+      if (!bases.includes(base)) continue;
       if (base.setting === setting || (base.role === "supervised" && !supervisedHere))
         pairs.push({ arm, setting, curve, baseline: b });
     }
