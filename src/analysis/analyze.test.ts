@@ -7,6 +7,7 @@ import { writeThesisStudy } from "../../test/fixtures/thesis-study.js";
 import { analyzeStudy } from "./analyze.js";
 import type { Analysis } from "./rows.js";
 import { loadStudy } from "./load.js";
+import { REPORT_GROUPS } from "./groups.js";
 import { loadThesisResults, PublishedFigures } from "./published.js";
 
 /** The synthetic thesis-shaped study, analysed end to end (load → table → bootstrap → figures). */
@@ -98,6 +99,46 @@ describe("analyzeStudy on the thesis-shaped fixture", () => {
     });
     expect(t.cells["B3/stl/all"]!.rougeL).toBeCloseTo(33, 6);
     expect(t.cells["B3/stl/all"]!.truncation?.train?.truncated_sources).toBe(0);
+  });
+
+  it("fits every curve with three or more budgets, asks it the matching questions, and backtests it", () => {
+    const c = a.curves!;
+    const fit = c.fits.find((f) => f.arm === "inst" && f.setting === "stl" && f.scope === "overall")!;
+    expect(fit.family).toBe("auto");
+    expect(fit.n_points).toBe(4);
+    expect(fit.interval_method).toMatch(/300 bootstrap resamples/);
+    // Inside the measured budgets the fitted curve stays near what was measured.
+    for (const budget of ["100", "200", "1000"]) {
+      const band = c.bands.find((b) => b.arm === "inst" && b.setting === "stl")!;
+      const x = Number(budget);
+      const near = band.points.reduce((p, q) => (Math.abs(q.x - x) < Math.abs(p.x - x) ? q : p));
+      expect(Math.abs(near.score! - row("inst", "stl", budget).rougeL)).toBeLessThan(3);
+    }
+    expect(fit.backtest!.held_out_budget).toBeCloseTo(a.budget_axis.all_position, 6);
+    expect(typeof fit.backtest!.inside_interval).toBe("boolean");
+    // Per group and per task too; single-budget baselines say why they have none.
+    expect(c.fits.filter((f) => f.arm === "inst" && f.setting === "stl")).toHaveLength(1 + REPORT_GROUPS.length + 119);
+    expect(c.unfitted).toContainEqual(
+      expect.objectContaining({
+        arm: "B3",
+        setting: "stl",
+        scope: "overall",
+        reason: expect.stringMatching(/1 distinct/),
+      }),
+    );
+    const toB3 = c.queries.filter((q) => q.arm === "inst" && q.setting === "stl" && q.baseline.arm === "B3");
+    expect(toB3.map((q) => q.share)).toEqual([1, 0.95]);
+    const [match, share] = toB3;
+    expect(share!.target).toBeCloseTo(0.95 * match!.target, 9);
+    expect(share!.budget!).toBeLessThanOrEqual(match!.budget!);
+    expect(match!.ci[0]!).toBeLessThanOrEqual(match!.budget!);
+    // Bands never fall and stay within the metric's range.
+    for (const band of c.bands)
+      for (let i = 1; i < band.points.length; i++) {
+        if (band.points[i]!.x <= band.last_budget) continue;
+        expect(band.points[i]!.score!).toBeGreaterThanOrEqual(band.points[i - 1]!.score! - 1e-9);
+        expect(band.points[i]!.hi!).toBeLessThanOrEqual(100);
+      }
   });
 });
 

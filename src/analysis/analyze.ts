@@ -6,6 +6,7 @@ import { matchingBudget } from "./interpolate.js";
 import type { PublishedFigures } from "./published.js";
 import { mean, quantileSorted } from "./stats.js";
 import { buildResultsTable, type Condition, type ResultsTable } from "./table.js";
+import { curveSection } from "./curve-rows.js";
 import { aggregationText } from "./metric.js";
 import { publishedClaims } from "./published-claims.js";
 import {
@@ -17,12 +18,15 @@ import {
   type TaskCell,
   type TaskRow,
 } from "./rows.js";
+import { fitStudyCurves, type CurveFitOptions } from "./study-curves.js";
 import type { StudyResults } from "./types.js";
 
 export interface AnalysisOptions {
   bootstrap?: BootstrapOptions;
   /** The thesis's figures, shown beside the study's when the study is the thesis preset. */
   published?: PublishedFigures | null;
+  /** Learning-curve fits (default: auto on every curve); false leaves them out. */
+  curves?: CurveFitOptions | false;
 }
 
 /** The whole analysis of a (possibly partial) study: every figure with its bootstrap interval. */
@@ -53,6 +57,8 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
   }));
 
   const overall = table.conditions.map((c, i) => overallRow(c, i, boot, published));
+  const pairs = matchingPairs(metas);
+  const curveOptions = options.curves === false ? null : (options.curves ?? {});
   const runsDone = study.runs.filter((r) => r.status === "done").length;
   return {
     study: {
@@ -89,7 +95,18 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
       rougeL: o.rougeL,
       ci: o.ci,
     })),
-    matching: matchingPairs(metas).map((p) => matchingRow(p.curve, p.baseline, table, boot, axis)),
+    matching: pairs.map((p) => matchingRow(p.curve, p.baseline, table, boot, axis)),
+    curves:
+      curveOptions &&
+      curveSection(
+        fitStudyCurves(table, boot, axis, curveOptions),
+        table,
+        boot,
+        axis,
+        metas,
+        pairs,
+        curveOptions,
+      ),
     effects: effectPairs(metas).map((p) => effectRow(p.kind, p.a, p.b, table, boot)),
     published_claims: published ? publishedClaims(published) : null,
     notes: study.notes,

@@ -113,6 +113,15 @@ export class Bootstrap {
   }
 
   /**
+   * The instance-resampled means (× 100) of one condition's task, one per time a replicate drew the task.
+   * Draw k of two conditions of the same task shares its instances (one resample serves all conditions),
+   * so lists of conditions that all have the task are paired index by index.
+   */
+  taskDraws(condition: number, task: number): number[] {
+    return this.taskReplicates[condition]![task]!.map((v) => 100 * v);
+  }
+
+  /**
    * Macro means (ROUGE-L × 100) of the given conditions over the tasks all of them have (optionally
    * one report group only), with paired replicates.
    */

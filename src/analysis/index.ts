@@ -48,3 +48,25 @@ export type {
   ArmRole,
   RunStatus,
 } from "./types.js";
+export * as curves from "./curves/index.js";
+export {
+  fitStudyCurves,
+  curveSeries,
+  measureCurve,
+  measureCondition,
+  fitMeasured,
+  pairedTargets,
+  DEFAULT_CURVE_LEVEL,
+  DEFAULT_TASK_RESAMPLES,
+  type CurveFitOptions,
+  type StudyCurve,
+  type UnfittedCurve,
+} from "./study-curves.js";
+export {
+  baselineQuery,
+  SUPERVISED_SHARE,
+  type CurveSection,
+  type CurveQueryRow,
+  type CurveBandRow,
+  type WorthRow,
+} from "./curve-rows.js";

@@ -1,4 +1,5 @@
 import type { BootstrapOptions } from "./bootstrap.js";
+import type { CurveSection } from "./curve-rows.js";
 import type { EffectKind } from "./design.js";
 import type { ReportGroup } from "./groups.js";
 import { aggregationText } from "./metric.js";
@@ -125,6 +126,8 @@ export interface Analysis {
   curve_points: CurvePoint[];
   matching: MatchingRow[];
   effects: EffectRow[];
+  /** Learning-curve fits, queries, bands and worth in examples (null when the analysis was asked without). */
+  curves: CurveSection | null;
   /** The thesis's claims recomputed from its published overall figures (thesis preset only). */
   published_claims: PublishedClaims | null;
   notes: string[];

@@ -119,15 +119,22 @@ export interface BudgetBand {
   reachableShare: number;
 }
 
-/** Budget to reach a target with its interval over the resampled curves. */
+/**
+ * Budget to reach a target with its interval over the resampled curves. `targets` gives the target of each
+ * resample when the target is itself measured (a baseline's score, resampled with the curve: paired).
+ */
 export function budgetBand(
   curve: Curve,
   resamples: readonly Curve[],
   target: number,
   level: number,
+  targets?: ArrayLike<number>,
 ): BudgetBand {
   const point = budgetFor(curve, target);
-  const budgets = Float64Array.from(resamples, (c) => budgetFor(c, target).budget ?? Infinity);
+  const budgets = Float64Array.from(
+    resamples,
+    (c, k) => budgetFor(c, targets ? targets[k]! : target).budget ?? Infinity,
+  );
   const reachable = budgets.filter(Number.isFinite).length;
   return {
     budget: point.budget,

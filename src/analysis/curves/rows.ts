@@ -104,8 +104,9 @@ export function targetRow(
   resamples: readonly Curve[],
   target: number,
   level: number,
+  targets?: ArrayLike<number>,
 ): TargetQueryRow {
-  const band = budgetBand(curve, resamples, target, level);
+  const band = budgetBand(curve, resamples, target, level, targets);
   return {
     ...scope,
     target,
