@@ -37,18 +37,7 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
   const published = study.preset === "thesis" && metric === "rougeL" ? (options.published ?? null) : null;
   const table = buildResultsTable(study);
   const boot = new Bootstrap(table, bootstrapOptions);
-  const meanTrainAll = study.meanTrainAll ?? published?.meanTrainAll ?? null;
-  const allSource =
-    study.meanTrainAll !== null
-      ? study.meanTrainAllSource
-      : published
-        ? "the thesis's dataset (published totals)"
-        : "";
-  const axis = budgetAxis(
-    table.conditions.flatMap((c) => (c.budget ? [c.budget] : [])),
-    meanTrainAll,
-    allSource,
-  );
+  const axis = studyBudgetAxis(study, table, published);
   const armByName = new Map(study.arms.map((a) => [a.name, a]));
   const metas: ConditionMeta[] = table.conditions.map((c) => ({
     ...c,
@@ -111,6 +100,26 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
     published_claims: published ? publishedClaims(published) : null,
     notes: study.notes,
   };
+}
+
+/** Where each budget sits on the examples-per-task axis ("all": the study's mean train size, else the thesis's). */
+export function studyBudgetAxis(
+  study: StudyResults,
+  table: ResultsTable,
+  published: PublishedFigures | null = null,
+): BudgetAxis {
+  const meanTrainAll = study.meanTrainAll ?? published?.meanTrainAll ?? null;
+  const allSource =
+    study.meanTrainAll !== null
+      ? study.meanTrainAllSource
+      : published
+        ? "the thesis's dataset (published totals)"
+        : "";
+  return budgetAxis(
+    table.conditions.flatMap((c) => (c.budget ? [c.budget] : [])),
+    meanTrainAll,
+    allSource,
+  );
 }
 
 function overallRow(

@@ -70,3 +70,10 @@ export {
   type CurveBandRow,
   type WorthRow,
 } from "./curve-rows.js";
+export {
+  studyCurveDocument,
+  parseConditionName,
+  type StudyCurveRequest,
+  type StudyCurveDocument,
+  type ConditionName,
+} from "./curve-document.js";

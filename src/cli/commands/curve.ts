@@ -4,12 +4,19 @@ import {
   DEFAULT_MAX_SCORE,
   DEFAULT_RESAMPLES,
   curveFromPoints,
-  type AtQueryRow,
   type CurveDocument,
   type CurveFamily,
   type FitRow,
   type TargetQueryRow,
 } from "../../analysis/curves/index.js";
+import {
+  DEFAULT_BOOTSTRAP,
+  type CurveQueryRow,
+  loadStudy,
+  parseConditionName,
+  studyCurveDocument,
+  type StudyCurveRequest,
+} from "../../analysis/index.js";
 import { UserError } from "../../util/errors.js";
 import { readCurvePoints } from "../curve-points.js";
 import { example } from "../help.js";
@@ -32,7 +39,18 @@ export function registerCurveCommand(program: Command): void {
       "fit a learning curve (score against examples per task) and ask it questions: the budget a target score " +
         "needs, the score at a budget, with intervals and a backtest (docs/report.md, learning-curve fits)",
     )
-    .requiredOption("--points <file>", "CSV with columns budget,score[,weight], one measured point a row")
+    .argument("[dir]", "a study directory: its curves, fitted on its own bootstrap resamples")
+    .option(
+      "--points <file>",
+      "instead of DIR: a CSV with columns budget,score[,weight], one measured point a row",
+    )
+    .option("--arm <arm>", "DIR: this arm's curves only")
+    .addOption(new Option("--setting <setting>", "DIR: this setting's curves only").choices(["stl", "mtl"]))
+    .option("--group <group>", "DIR: the curve of one report group (default: overall)")
+    .option("--task <task>", "DIR: the curve of one task (default: overall)")
+    .option("--match <ARM:SETTING:BUDGET>", "DIR: budget to reach this condition's score, e.g. B3:stl:all")
+    .option("--share-of <ARM:SETTING:BUDGET>", "DIR: budget to reach --share of this condition's score")
+    .option("--share <p>", "with --share-of: the share of its score, e.g. 0.95", positiveNumber("--share"))
     .addOption(
       new Option("--family <family>", "curve family; auto is the rule chosen on real fine-tuning curves")
         .choices(CURVE_FAMILIES)
@@ -58,8 +76,14 @@ export function registerCurveCommand(program: Command): void {
     )
     .option("--seed <n>", "seed of the resampling", wholeNumber("--seed", 0))
     .option("--json", "print one JSON document: {fits, queries}")
-    .addHelpText("after", example("curve --points curve.csv --target 80 --at 5000 --at 10000"))
-    .action(async (opts) => {
+    .addHelpText(
+      "after",
+      example(
+        "curve studies/thesis --arm inst --setting stl --share-of B3:stl:all --share 0.95",
+        "curve --points curve.csv --target 80 --at 5000 --at 10000",
+      ),
+    )
+    .action(async (dir, opts) => {
       const questions: CurveQuestions = {
         family: opts.family,
         maxScore: opts.maxScore ?? DEFAULT_MAX_SCORE,
@@ -73,12 +97,81 @@ export function registerCurveCommand(program: Command): void {
           `--target ${above}: above the metric's maximum ${questions.maxScore}`,
           "give --max-score M when the scores are not on a 0-100 scale",
         );
-      // One source today (--points); a study directory will be another, answering the same questions.
-      const document = await pointsDocument(opts.points, questions, opts.resamples, opts.seed);
+      const document =
+        dir === undefined
+          ? await pointsDocument(requirePoints(opts), questions, opts.resamples, opts.seed)
+          : await studyDocument(dir, questions, studyQuestions(opts), opts.resamples, opts.seed);
       if (opts.json) printJson(document);
       else process.stdout.write(formatDocument(document, questions.level) + "\n");
     });
 }
+
+type CurveOptions = {
+  points?: string;
+  arm?: string;
+  setting?: string;
+  group?: string;
+  task?: string;
+  match?: string;
+  shareOf?: string;
+  share?: number;
+};
+
+function requirePoints(opts: CurveOptions): string {
+  if (opts.points === undefined)
+    throw new UserError("curve: give a study directory DIR or --points FILE.csv", "quicklearn curve --help");
+  const studyOnly = (["arm", "setting", "group", "task", "match", "shareOf"] as const).find(
+    (k) => opts[k] !== undefined,
+  );
+  if (studyOnly)
+    throw new UserError(`--${kebab(studyOnly)} asks a study's curves: give DIR instead of --points`);
+  return opts.points;
+}
+
+/** The study-only questions, checked for the combinations that make sense. */
+function studyQuestions(opts: CurveOptions): Omit<StudyCurveRequest, keyof CurveQuestions> {
+  if (opts.points !== undefined) throw new UserError("curve: give either DIR or --points, not both");
+  if (opts.group !== undefined && opts.task !== undefined)
+    throw new UserError("--group and --task: give one scope (a report group or a task)");
+  if (opts.match !== undefined && opts.shareOf !== undefined)
+    throw new UserError("--match and --share-of: give one baseline question");
+  if ((opts.shareOf === undefined) !== (opts.share === undefined))
+    throw new UserError("--share-of and --share go together", "e.g. --share-of B3:stl:all --share 0.95");
+  if (opts.share !== undefined && opts.share > 1)
+    throw new UserError(`--share ${opts.share}: a share of the baseline's score is at most 1`);
+  return {
+    arm: opts.arm,
+    setting: opts.setting,
+    scope: opts.task ?? opts.group,
+    match: opts.match === undefined ? undefined : parseConditionName("--match", opts.match),
+    shareOf: opts.shareOf === undefined ? undefined : parseConditionName("--share-of", opts.shareOf),
+    share: opts.share,
+  };
+}
+
+async function studyDocument(
+  dir: string,
+  questions: CurveQuestions,
+  study: Omit<StudyCurveRequest, keyof CurveQuestions>,
+  resamples?: number,
+  seed?: number,
+): Promise<CurveDocument> {
+  const { unfitted, ...document } = studyCurveDocument(await loadStudy(dir), {
+    ...questions,
+    ...study,
+    ...(resamples === undefined ? {} : { bootstrap: { resamples, seed: seed ?? DEFAULT_BOOTSTRAP.seed } }),
+  });
+  const reasons = unfitted.map((u) => `${u.arm} ${u.setting} (${u.scope}): ${u.reason}`);
+  if (document.fits.length === 0)
+    throw new UserError(
+      `${dir}: no fitted curve to answer from${reasons.length ? `: ${reasons.join("; ")}` : ""}`,
+      "a curve needs an arm trained at 3 or more budgets in a setting; --arm/--setting/--group/--task choose one",
+    );
+  for (const r of reasons) info(`note: no fit for ${r}`);
+  return document;
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 async function pointsDocument(
   file: string,
@@ -139,12 +232,20 @@ function formatFit(fit: FitRow, pct: string): string {
   return lines.join("\n");
 }
 
-function formatQueries(queries: (TargetQueryRow | AtQueryRow)[], pct: string): string {
+/** "budget for 95 % of the score of B3:stl:all (31.67)" or "budget for score 80.00". */
+function targetLabel(q: TargetQueryRow | CurveQueryRow): string {
+  if (!("baseline" in q)) return `budget for score ${num(q.target)}`;
+  const share = q.share === 1 ? "" : `${num(100 * q.share, 0)} % of `;
+  const b = q.baseline;
+  return `budget for ${share}the score of ${b.arm}:${b.setting}:${b.budget ?? "-"} (${num(q.target)})`;
+}
+
+function formatQueries(queries: CurveDocument["queries"], pct: string): string {
   if (queries.length === 0) return "";
   const rows = queries.map((q) =>
     "target" in q
       ? [
-          `budget for score ${q.target}`,
+          targetLabel(q),
           budget(q.budget),
           range(q.ci, budget),
           [
