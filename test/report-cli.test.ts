@@ -35,6 +35,38 @@ describe("quicklearn report", () => {
         expect.arrayContaining(["arm", "setting", "baseline", "budget_per_task", "share_of_baseline"]),
       );
     }
+    // Learning-curve fits (issue 21): the keys of `quicklearn curve --json`.
+    expect(doc.fits.length).toBeGreaterThan(0);
+    for (const f of doc.fits)
+      expect(Object.keys(f)).toEqual(
+        expect.arrayContaining([
+          "arm",
+          "setting",
+          "scope",
+          "family",
+          "params",
+          "sse",
+          "rmse",
+          "asymptote",
+          "n_points",
+          "backtest",
+          "ci",
+        ]),
+      );
+    for (const q of doc.queries)
+      expect(Object.keys(q)).toEqual(
+        expect.arrayContaining([
+          "arm",
+          "setting",
+          "scope",
+          "target",
+          "budget",
+          "ci",
+          "extrapolated",
+          "reachable_share",
+        ]),
+      );
+    expect(doc.curves).toMatchObject({ family: "auto", level: 0.9 });
     expect(doc.study).toMatchObject({ runs_done: 500, runs_total: 841 });
     expect(r.stderr).toContain("500 of 841 runs done");
     expect(r.stderr).toContain(`wrote ${join(study, "report.html")}`);
@@ -61,11 +93,16 @@ describe("quicklearn report", () => {
     expect(r.stdout).toContain(`wrote ${join(out, "r.md")}`);
     expect((await readdir(join(out, "csv"))).sort()).toEqual([
       "effects.csv",
+      "fits.csv",
       "groups.csv",
       "matching.csv",
       "overall.csv",
+      "queries.csv",
       "tasks.csv",
     ]);
+    const fits = (await readFile(join(out, "csv", "fits.csv"), "utf8")).trimEnd().split("\n");
+    expect(fits.length).toBeGreaterThan(100); // overall, group and per-task fits of a thesis-sized study
+    expect(fits.some((l) => /^inst,stl,overall,auto,/.test(l))).toBe(true);
     expect(await readFile(join(out, "r.md"), "utf8")).toMatch(/^# thesis \(synthetic fixture\)/);
   });
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Analysis } from "../analysis/index.js";
+import type { Analysis, CurveSection } from "../analysis/index.js";
 import { toCsv } from "../util/csv.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { roundPercent as pct } from "../util/round.js";
@@ -7,7 +7,8 @@ import { matchingSentence } from "./sentences.js";
 
 /**
  * The report's tables as CSV files (long format, one row per figure), for papers and spreadsheets. Figures
- * in percent are rounded to 4 decimals here; toCsv rounds the rest to 6 significant digits.
+ * in percent are rounded to 4 decimals here; toCsv rounds the rest to 6 significant digits. The learning-curve
+ * fits and queries (issue 21) add fits.csv and queries.csv when the analysis fitted curves.
  */
 export function csvTables(a: Analysis): Record<string, string> {
   // A CSV has no top-level field to say which metric its figures are: the columns that hold the headline
@@ -167,6 +168,103 @@ export function csvTables(a: Analysis): Record<string, string> {
         pct(x.ci[1]),
         x.n_tasks,
         x.verdict,
+      ]),
+    ),
+    ...(a.curves ? curveTables(a.curves) : {}),
+  };
+}
+
+/** One row per fitted curve (parameters, asymptote with its interval, backtest) and per fitted query. */
+function curveTables(c: CurveSection): Record<string, string> {
+  return {
+    "fits.csv": toCsv(
+      [
+        "arm",
+        "setting",
+        "scope",
+        "family",
+        "a",
+        "b",
+        "c",
+        "d",
+        "sse",
+        "rmse",
+        "asymptote",
+        "asymptote_ci_lo",
+        "asymptote_ci_hi",
+        "n_points",
+        "held_out_budget",
+        "predicted",
+        "measured",
+        "error",
+        "interval_lo",
+        "interval_hi",
+        "inside_interval",
+        "no_backtest_because",
+        "level",
+      ],
+      c.fits.map((f) => {
+        const b = f.backtest;
+        const ci = f.ci.asymptote ?? [null, null];
+        return [
+          f.arm,
+          f.setting,
+          f.scope,
+          f.family,
+          f.params.a,
+          f.params.b,
+          f.params.c,
+          f.params.d,
+          f.sse,
+          pct(f.rmse),
+          pct(f.asymptote),
+          pct(ci[0]),
+          pct(ci[1]),
+          f.n_points,
+          b?.held_out_budget,
+          pct(b?.predicted),
+          pct(b?.measured),
+          pct(b?.error),
+          pct(b?.interval?.[0]),
+          pct(b?.interval?.[1]),
+          b?.inside_interval == null ? null : String(b.inside_interval),
+          f.backtest_reason,
+          c.level,
+        ];
+      }),
+    ),
+    "queries.csv": toCsv(
+      [
+        "arm",
+        "setting",
+        "scope",
+        "baseline",
+        "baseline_setting",
+        "baseline_budget",
+        "share",
+        "target",
+        "budget",
+        "ci_lo",
+        "ci_hi",
+        "extrapolated",
+        "reachable_share",
+        "level",
+      ],
+      c.queries.map((q) => [
+        q.arm,
+        q.setting,
+        q.scope,
+        q.baseline.arm,
+        q.baseline.setting,
+        q.baseline.budget,
+        q.share,
+        pct(q.target),
+        q.budget,
+        q.ci[0],
+        q.ci[1],
+        String(q.extrapolated),
+        q.reachable_share,
+        c.level,
       ]),
     ),
   };

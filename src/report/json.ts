@@ -1,4 +1,5 @@
-import type { Analysis } from "../analysis/index.js";
+import type { Analysis, CurveQueryRow, CurveSection } from "../analysis/index.js";
+import type { FitRow } from "../analysis/curves/index.js";
 import { roundNumbers, roundPercent as pct, roundPercentPair as pctPair } from "../util/round.js";
 import {
   effectSentence,
@@ -12,7 +13,9 @@ import {
  * their contract fields, then extras (effects, the study's progress, method facts). Figures in percent
  * are rounded to 4 decimals, every other fraction to 6 significant digits (src/util/round.ts).
  * `metric` names the headline metric; the figures keep their contract keys (`rougeL`, `baseline_rougeL`)
- * whatever it is, and hold that metric's value (docs/report.md).
+ * whatever it is, and hold that metric's value (docs/report.md). `fits` and `queries` are the learning-curve
+ * rows with the keys of `quicklearn curve --json` (issue 21); `curves` says how they were made and holds
+ * the bands the charts draw and the worth in examples (null when the analysis fitted no curves).
  */
 export function reportJson(a: Analysis): Record<string, unknown> {
   return roundNumbers({
@@ -54,6 +57,9 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       n_tasks: g.n_tasks,
       published: pct(g.published),
     })),
+    fits: a.curves?.fits.map(fitJson) ?? [],
+    queries: a.curves?.queries.map(queryJson) ?? [],
+    curves: a.curves && curvesJson(a.curves),
     effects: a.effects.map((x) => ({
       effect: x.effect,
       a: { arm: x.a.arm, setting: x.a.setting, budget: x.a.budget },
@@ -103,4 +109,64 @@ export function reportJson(a: Analysis): Record<string, unknown> {
     },
     notes: a.notes,
   });
+}
+
+/** A fit row in the issue's key order; the extras (formula, interval, why no backtest) after. */
+function fitJson(f: FitRow): Record<string, unknown> {
+  const b = f.backtest;
+  return {
+    arm: f.arm,
+    setting: f.setting,
+    scope: f.scope,
+    family: f.family,
+    params: f.params,
+    sse: f.sse,
+    rmse: pct(f.rmse),
+    asymptote: pct(f.asymptote),
+    n_points: f.n_points,
+    backtest: b && {
+      held_out_budget: b.held_out_budget,
+      predicted: pct(b.predicted),
+      measured: pct(b.measured),
+      error: pct(b.error),
+      inside_interval: b.inside_interval,
+      interval: b.interval && pctPair(b.interval),
+    },
+    ci: { ...f.ci, ...(f.ci.asymptote ? { asymptote: pctPair(f.ci.asymptote) } : {}) },
+    formula: f.formula,
+    interval_method: f.interval_method,
+    ...(f.backtest_reason === undefined ? {} : { backtest_reason: f.backtest_reason }),
+  };
+}
+
+function queryJson(q: CurveQueryRow): Record<string, unknown> {
+  return {
+    arm: q.arm,
+    setting: q.setting,
+    scope: q.scope,
+    target: pct(q.target),
+    budget: q.budget,
+    ci: q.ci,
+    extrapolated: q.extrapolated,
+    reachable_share: q.reachable_share,
+    baseline: q.baseline,
+    share: q.share,
+  };
+}
+
+function curvesJson(c: CurveSection): Record<string, unknown> {
+  return {
+    family: c.family,
+    level: c.level,
+    task_resamples: c.task_resamples,
+    unfitted: c.unfitted,
+    bands: c.bands.map((b) => ({
+      ...b,
+      points: b.points.map((p) => ({ x: p.x, score: pct(p.score), lo: pct(p.lo), hi: pct(p.hi) })),
+    })),
+    worth: c.worth.map((w) => ({
+      ...w,
+      points: w.points.map((p) => ({ ...p, score: pct(p.score) })),
+    })),
+  };
 }

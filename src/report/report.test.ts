@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CURVE_BASELINE, writeCurveStudy } from "../../test/fixtures/curve-study.js";
 import { analyzeStudy, loadStudy, type Analysis } from "../analysis/index.js";
 import { phaseTruncation, StudyStore, type PlanFile, type RunRecord } from "../runner/store/index.js";
 import { renderCharts } from "./charts.js";
@@ -124,9 +125,11 @@ describe("report rendering", () => {
     const tables = csvTables(a);
     expect(Object.keys(tables).sort()).toEqual([
       "effects.csv",
+      "fits.csv",
       "groups.csv",
       "matching.csv",
       "overall.csv",
+      "queries.csv",
       "tasks.csv",
     ]);
     expect(tables["tasks.csv"]!.split("\n")[0]).toBe(
@@ -157,5 +160,111 @@ describe("report rendering", () => {
     ]);
     expect(doc.overall![0]).toMatchObject({ arm: "inst", setting: "stl", budget: "100", n_tasks: 1 });
     expect(doc.overall![0]!.rougeL).toBeCloseTo(30, 9);
+  });
+});
+
+/** Every number of a JSON-like value, with its path. */
+function numbers(value: unknown, path = ""): [string, number][] {
+  if (typeof value === "number") return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbers(v, `${path}[${i}]`));
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => numbers(v, `${path}.${k}`));
+  return [];
+}
+
+describe("learning-curve fits in the report (issue 21)", () => {
+  let dir: string;
+  let a: Analysis;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ql-report-curves-"));
+    await writeCurveStudy(join(dir, "s"));
+    a = analyzeStudy(await loadStudy(join(dir, "s")), { bootstrap: { resamples: 200, seed: 1 } });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gives --json the issue's fits and queries, rounded, and the curves' method, bands and worth", () => {
+    const doc = reportJson(a) as Record<string, Record<string, unknown>[]>;
+    const fits = doc.fits!;
+    expect(fits).toHaveLength(a.curves!.fits.length);
+    expect(fits.length).toBeGreaterThanOrEqual(4);
+    for (const f of fits) {
+      expect(Object.keys(f).slice(0, 11)).toEqual([
+        "arm",
+        "setting",
+        "scope",
+        "family",
+        "params",
+        "sse",
+        "rmse",
+        "asymptote",
+        "n_points",
+        "backtest",
+        "ci",
+      ]);
+      expect(Object.keys(f.params as object)).toEqual(["a", "b", "c"]);
+    }
+    const overall = fits.find((f) => f.arm === "inst" && f.scope === "overall")!;
+    expect(Object.keys(overall.backtest as object).slice(0, 5)).toEqual([
+      "held_out_budget",
+      "predicted",
+      "measured",
+      "error",
+      "inside_interval",
+    ]);
+    expect(overall.backtest).toMatchObject({ held_out_budget: 1000 });
+    expect(Object.keys(overall.ci as object)).toEqual(expect.arrayContaining(["a", "b", "c", "asymptote"]));
+    const queries = doc.queries!;
+    expect(queries.length).toBe(a.curves!.queries.length);
+    for (const q of queries)
+      expect(Object.keys(q)).toEqual([
+        "arm",
+        "setting",
+        "scope",
+        "target",
+        "budget",
+        "ci",
+        "extrapolated",
+        "reachable_share",
+        "baseline",
+        "share",
+      ]);
+    // The supervised baseline is asked twice: match it, and reach 95 % of it.
+    expect(queries.filter((q) => (q.baseline as { arm: string }).arm === "B3").map((q) => q.share)).toEqual([
+      1, 0.95,
+    ]);
+    const curves = doc.curves as unknown as Record<string, unknown[]>;
+    expect(curves).toMatchObject({ family: "auto", level: 0.9, task_resamples: 200 });
+    expect(curves.bands).toHaveLength(2);
+    expect(curves.worth).toHaveLength(1);
+    // Output precision (src/util/round.ts): no figure carries more than 6 significant digits.
+    const noisy = numbers({ fits, queries, curves }).filter(([, v]) => Number(v.toPrecision(6)) !== v);
+    expect(noisy).toEqual([]);
+  });
+
+  it("writes fits.csv and queries.csv, one row per fit and per query", () => {
+    const tables = csvTables(a);
+    const lines = (name: string) => tables[name]!.trimEnd().split("\n");
+    expect(lines("fits.csv")[0]).toBe(
+      "arm,setting,scope,family,a,b,c,d,sse,rmse,asymptote,asymptote_ci_lo,asymptote_ci_hi,n_points,held_out_budget,predicted,measured,error,interval_lo,interval_hi,inside_interval,no_backtest_because,level",
+    );
+    expect(lines("fits.csv")).toHaveLength(a.curves!.fits.length + 1);
+    expect(lines("fits.csv")[1]).toMatch(/^inst,stl,overall,auto,[\d.]+,[\d.]+,[\d.]+,,/);
+    expect(lines("queries.csv")[0]).toBe(
+      "arm,setting,scope,baseline,baseline_setting,baseline_budget,share,target,budget,ci_lo,ci_hi,extrapolated,reachable_share,level",
+    );
+    expect(lines("queries.csv")).toHaveLength(a.curves!.queries.length + 1);
+    expect(tables["queries.csv"]).toContain(`inst,stl,overall,${CURVE_BASELINE},stl,1000,1,`);
+  });
+
+  it("leaves every fit out when the analysis fitted none", async () => {
+    const bare = analyzeStudy(await loadStudy(join(dir, "s")), {
+      bootstrap: { resamples: 50, seed: 1 },
+      curves: false,
+    });
+    const doc = reportJson(bare);
+    expect(doc).toMatchObject({ fits: [], queries: [], curves: null });
+    expect(Object.keys(csvTables(bare))).not.toContain("fits.csv");
   });
 });
