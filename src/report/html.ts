@@ -7,6 +7,7 @@ import {
   type Interval,
 } from "../analysis/index.js";
 import type { Chart } from "./charts.js";
+import { backtestTable, queryTable, unfittedText, type TextTable } from "./curve-tables.js";
 import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { methodNotes, progressLine } from "./text.js";
 import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
@@ -19,8 +20,9 @@ export function renderHtml(analysis: Analysis, charts: Chart[]): string {
   const a = analysis;
   const chart = (id: string) => {
     const c = charts.find((x) => x.id === id);
+    const caption = c && (c.note ? `${c.title}: ${c.note}` : c.title);
     return c
-      ? `<figure class="chart" id="${e(c.id)}">${c.svg}<figcaption>${e(c.title)}</figcaption></figure>`
+      ? `<figure class="chart" id="${e(c.id)}">${c.svg}<figcaption>${e(caption!)}</figcaption></figure>`
       : "";
   };
   const settings = [...new Set(a.conditions.map((c) => c.setting))].filter((s) => s === "stl" || s === "mtl");
@@ -36,6 +38,7 @@ export function renderHtml(analysis: Analysis, charts: Chart[]): string {
     section("Arms", armsTable(a)),
     section(`Overall ${metricLabel(a.metric)}`, overallTable(a)),
     section("Sample efficiency", settings.map((s) => chart(`curve-${s}`)).join("") + matchingTable(a)),
+    a.curves ? section("Learning-curve fits", curveFits(a, chart("worth"))) : "",
     section("Effects", effectsTable(a)),
     section("Report groups", settings.map((s) => groupTable(a, s) + chart(`groups-${s}`)).join("")),
     section("Per task", taskTable(a)),
@@ -203,6 +206,33 @@ function matchingTable(a: Analysis): string {
       rows,
     )
   );
+}
+
+/** Issue 21: what the fitted curves answer, how well they predicted a held-out budget, and the worth chart. */
+function curveFits(a: Analysis, worthChart: string): string {
+  const queries = queryTable(a);
+  const backtests = backtestTable(a);
+  const unfitted = unfittedText(a);
+  return [
+    `<p>Every curve with at least 3 distinct budgets gets a fitted model; the charts above draw the fitted curves and their bands. Unlike the matching budgets, these can answer between and beyond the measured budgets: a budget marked "extrapolated" lies outside them and rests on the fitted shape.</p>`,
+    queries ? textTable(queries) : "<p>No fitted curve has a baseline to reach.</p>",
+    backtests ? textTable(backtests) : "",
+    worthChart,
+    unfitted ? `<p class="ci">${e(unfitted)}</p>` : "",
+  ].join("");
+}
+
+/** A table of plain text cells (src/report/curve-tables.ts), escaped; flags in colour. */
+function textTable(t: TextTable): string {
+  const cls = (v: string) =>
+    v === "extrapolated" || v === "no" ? ' class="meh"' : v === "yes" ? ' class="ok"' : "";
+  const rows = t.rows.map(
+    ([first, ...rest]) =>
+      `<tr>${rowHead(first!)}${rest
+        .map((v, i) => `<td${i + 1 < t.textColumns ? ' class="l"' : cls(v)}>${e(v)}</td>`)
+        .join("")}</tr>`,
+  );
+  return table(t.caption, t.head, rows, t.textColumns);
 }
 
 function effectsTable(a: Analysis): string {

@@ -1,5 +1,6 @@
 import { metricLabel, metricTitle, REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
 import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
+import { backtestTable, queryTable, unfittedText } from "./curve-tables.js";
 import { methodNotes, progressLine } from "./text.js";
 import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
 
@@ -60,6 +61,20 @@ export function renderMarkdown(a: Analysis): string {
     ),
     "",
   );
+
+  for (const t of [queryTable(a), backtestTable(a)]) {
+    if (!t) continue;
+    out.push(`## ${m(t.caption.split(":")[0]!)}`, "", m(t.caption), "");
+    out.push(
+      mdTable(
+        t.head,
+        t.rows.map((r) => r.map(m)),
+      ),
+      "",
+    );
+  }
+  const unfitted = unfittedText(a);
+  if (unfitted) out.push(m(unfitted), "");
 
   out.push("## Effects (paired bootstrap)", "");
   out.push(

@@ -258,6 +258,40 @@ describe("learning-curve fits in the report (issue 21)", () => {
     expect(tables["queries.csv"]).toContain(`inst,stl,overall,${CURVE_BASELINE},stl,1000,1,`);
   });
 
+  it("draws each fitted curve with its band, dashed beyond the largest budget, and the worth chart", async () => {
+    const charts = await renderCharts(a);
+    expect(charts.map((c) => c.id)).toEqual(["curve-stl", "worth", "groups-stl"]);
+    const curve = charts[0]!;
+    // The band (an area per series and part: 2 × 2), the fitted line solid and dashed, the legend naming
+    // the extrapolation.
+    expect(curve.svg.match(/class="mark-area role-mark/g)!.length).toBe(4);
+    expect(curve.svg).toMatch(/mark-line[^"]*"[\s\S]*?stroke-dasharray="6,4"/);
+    expect(curve.svg).toContain("fitted, extrapolated");
+    expect(curve.svg).toContain("fitted curve (90 % band)");
+    expect(curve.note).toMatch(/dashed and lighter beyond the largest measured budget \(extrapolated\)/);
+    expect(charts[1]!.svg).toMatch(/^<svg role="img" aria-label="Worth in examples at each ROUGE-L/);
+    expect(charts[1]!.svg).toContain("mark-area");
+  });
+
+  it("puts the queries, the backtests, the worth chart and the method into the HTML and the Markdown", async () => {
+    const html = renderHtml(a, await renderCharts(a));
+    expect(html).toContain("<h2>Learning-curve fits</h2>");
+    expect(html).toContain("<caption>Budget to reach each baseline (fitted curves)");
+    expect(html).toContain("<caption>Backtests of the overall and group fits");
+    expect(html).toMatch(/<th scope="row" class="l">inst STL<\/th><td class="l">95 % of B3 STL all<\/td>/);
+    expect(html).toContain(`<td class="l">B_2 &#38; 50% {x} STL 10</td>`);
+    expect(html).toContain('<td class="meh">extrapolated</td>');
+    expect(html).toContain('<figure class="chart" id="worth">');
+    expect(html).toMatch(/<li>Learning-curve fits \(score against examples per task[^<]*family auto/);
+    const md = renderMarkdown(a);
+    expect(md).toContain("## Budget to reach each baseline (fitted curves)");
+    expect(md).toContain("## Backtests of the overall and group fits");
+    expect(md).toMatch(/\| inst STL \| B_2 &#38; 50% \{x\} STL 300 \| \d+\.\d\d \| \d+ \|/);
+    expect(md).toMatch(
+      /\| inst STL \| overall \| auto \| [\d.]+ \| 1,000 \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|/,
+    );
+  });
+
   it("leaves every fit out when the analysis fitted none", async () => {
     const bare = analyzeStudy(await loadStudy(join(dir, "s")), {
       bootstrap: { resamples: 50, seed: 1 },
@@ -266,5 +300,8 @@ describe("learning-curve fits in the report (issue 21)", () => {
     const doc = reportJson(bare);
     expect(doc).toMatchObject({ fits: [], queries: [], curves: null });
     expect(Object.keys(csvTables(bare))).not.toContain("fits.csv");
+    const html = renderHtml(bare, await renderCharts(bare));
+    expect(html).not.toContain("Learning-curve fits");
+    expect(html).not.toContain("fitted, extrapolated");
   });
 });
