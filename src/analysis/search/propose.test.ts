@@ -20,9 +20,14 @@ describe("proposeFromInterval", () => {
   });
 
   it("splits the stretch holding most of the crossing's uncertainty, never a budget already run", () => {
-    const p = proposeFromInterval([20, 5000], spread(500, 5000), [10, 100, 1000], range);
+    const p = proposeFromInterval([20, 5000], spread(1500, 5000), [10, 100, 1000], range);
     expect(p!.budget).toBe(Math.round(Math.sqrt(1000 * 5000)));
     expect(p!.why).toMatch(/least measured stretch \[1000, 5000\]/);
+  });
+
+  it("weighs a stretch's uncertainty by what its run costs: equal halves go to the cheaper one", () => {
+    const draws = Float64Array.from([...spread(20, 100, 50), ...spread(1000, 5000, 50)]);
+    expect(proposeFromInterval([20, 5000], draws, [10, 100, 1000], range)!.budget).toBe(45);
   });
 
   it("moves to the nearest free integer when the middle was run", () => {

@@ -3,11 +3,13 @@
  * already run (or running) is never proposed again.
  *
  * The rule, with a fit: a new measurement narrows the crossing's interval most where the crossing is most
- * uncertain. The budgets already run split the crossing's 95 % interval (clipped to the budget range) into
- * stretches in log budget; a measurement inside a stretch tells on which side of it the curve crosses, so
- * the stretch worth splitting is the one holding the most uncertainty, scored as (share of the resampled
- * crossings that fall in it) x (its width in log budget). We run the geometric middle of that stretch:
- * bisection in log space, where learning curves are smooth. Ties go to the cheaper, lower stretch.
+ * uncertain, and a run costs what it trains on (its budget in sample-passes). The budgets already run split
+ * the crossing's 95 % interval (clipped to the budget range) into stretches in log budget; a measurement
+ * inside a stretch tells on which side of it the curve crosses, so a stretch's worth is the uncertainty it
+ * holds, (share of the resampled crossings that fall in it) x (its width in log budget), per example its
+ * middle would train on. We run the geometric middle of the stretch worth most: bisection in log space,
+ * where learning curves are smooth, weighed by cost. Ties go to the lower stretch. (bench/search.ts: per
+ * cost, the search spends about half the sample-passes of the same rule without the cost at equal coverage.)
  *
  * Before a fit (fewer than 3 measured budgets, i.e. after round 0): between two measured budgets that
  * bracket the target, their geometric middle; when every measurement is below the target, a step up from
@@ -49,7 +51,7 @@ export function proposeFromInterval(
   const stretches = cuts.slice(1).map((b, i) => {
     const a = cuts[i]!;
     const inside = clamped.filter((d) => d >= a && d <= b).length / Math.max(1, clamped.length);
-    return { a, b, score: inside * Math.log(b / a) };
+    return { a, b, score: (inside * Math.log(b / a)) / Math.sqrt(a * b) };
   });
   // Best first; a stable sort keeps the lower stretch first on ties.
   stretches.sort((x, y) => y.score - x.score);
