@@ -85,6 +85,8 @@ describe("quicklearn report", () => {
       join(out, "r.md"),
       "--csv",
       join(out, "csv"),
+      "--latex",
+      join(out, "tex"),
       "--resamples",
       "100",
     ]);
@@ -104,6 +106,10 @@ describe("quicklearn report", () => {
     expect(fits.length).toBeGreaterThan(100); // overall, group and per-task fits of a thesis-sized study
     expect(fits.some((l) => /^inst,stl,overall,auto,/.test(l))).toBe(true);
     expect(await readFile(join(out, "r.md"), "utf8")).toMatch(/^# thesis \(synthetic fixture\)/);
+    const tex = (await readdir(join(out, "tex"))).sort();
+    expect(tex).toEqual(expect.arrayContaining(["backtests.tex", "matching.tex", "overall.tex"]));
+    for (const name of tex) expect(r.stdout).toContain(`wrote ${join(out, "tex", name)}`);
+    expect(await readFile(join(out, "tex", "overall.tex"), "utf8")).toMatch(/\\toprule[\s\S]*\\bottomrule/);
   });
 
   it("fails with one clear line on a folder that is not a study, writing nothing", async () => {
