@@ -112,14 +112,9 @@ class ChatTemplate:
         return answer
 
 
-def chat_template(tokenizer, is_seq2seq: bool, model: str) -> ChatTemplate:
-    """The model's chat template, ready to encode; a bad_spec error where the model cannot have one."""
-    if is_seq2seq:
-        raise EngineError(
-            "bad_spec",
-            f"template 'chat': {model!r} is a seq2seq (encoder-decoder) model; chat templates are for causal "
-            "LMs (Qwen, Llama, SmolLM, ...): use template 'none' for it",
-        )
+def chat_template(tokenizer, model: str) -> ChatTemplate:
+    """A causal LM's chat template, ready to encode; a bad_spec error where its tokenizer has none (a seq2seq
+    model is refused before: architecture.py)."""
     if not getattr(tokenizer, "chat_template", None):
         raise EngineError(
             "bad_spec",

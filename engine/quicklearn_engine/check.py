@@ -90,7 +90,6 @@ def check_model(ref: str) -> list[dict]:
 def check_chat_template(ref: str) -> list[dict]:
     """A template finding for a model that runs with `template: chat` (nothing when the model itself is not
     there: check_model names that)."""
-    from .chat import chat_template
     from .models import _architecture, locate_model
 
     try:
@@ -104,9 +103,9 @@ def check_chat_template(ref: str) -> list[dict]:
     from transformers import AutoTokenizer
 
     try:
-        _, is_seq2seq = _architecture(str(folder), "model")
+        _, arch = _architecture(str(folder), "model")
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        chat = chat_template(tokenizer, is_seq2seq, ref)
+        chat = arch.chat_template(tokenizer, ref)
     except EngineError as e:
         return [finding("template", ref, False, e.message)]
     except Exception:  # a damaged config or tokenizer: the model and tokenizer findings name it
@@ -170,11 +169,10 @@ def _check_config(ref: str, folder: Path) -> dict:
     if problem:
         return finding("model", ref, False, problem)
     try:
-        config, is_seq2seq = _architecture(str(folder), "model")
+        config, arch = _architecture(str(folder), "model")
     except EngineError as e:
         return finding("model", ref, False, f"{path}: {e.message.removeprefix('model: ')}")
-    kind = "seq2seq" if is_seq2seq else "causal LM"
-    return finding("model", ref, True, f"{config.model_type} ({kind})")
+    return finding("model", ref, True, f"{config.model_type} ({arch.title})")
 
 
 def _check_tokenizer(ref: str, folder: Path) -> dict:

@@ -5,9 +5,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .chat import ChatTemplate
 from .errors import EngineError
+
+if TYPE_CHECKING:
+    from .architecture import Architecture
 
 REQUIRED_FIELDS = ("id", "task", "source")
 
@@ -119,7 +123,7 @@ def drop_overflowing_examples(
 def encode(
     rows: list[dict],
     tokenizer,
-    is_seq2seq: bool,
+    arch: "Architecture",
     max_source_length: int,
     max_target_length: int,
     encoding: str,
@@ -147,9 +151,12 @@ def encode(
     if chat is not None:
         targets = [r["target"] for r in rows] if with_targets else None
         source_ids, target_ids = chat.encode(sources, targets, max_source_length, max_target_length)
-    else:
-        source_ids, target_ids = _plain_ids(
-            rows, sources, tokenizer, is_seq2seq, max_source_length, max_target_length, with_targets
+    else:  # template none: the texts as they are
+        source_ids = truncated_ids(tokenizer, sources, max_source_length, True)
+        target_ids = (
+            arch.target_ids(tokenizer, [r["target"] for r in rows], max_target_length)
+            if with_targets
+            else [([], False)] * len(rows)
         )
     examples = []
     for i, (row, (src, src_cut), (tgt, tgt_cut)) in enumerate(
@@ -163,28 +170,7 @@ def encode(
     return examples, counts
 
 
-def _plain_ids(rows, sources, tokenizer, is_seq2seq, max_source_length, max_target_length, with_targets):
-    """(ids, truncated) of the sources and targets as they are (template `none`)."""
-    source_ids = _truncated_ids(tokenizer, sources, max_source_length, True)
-    if with_targets:
-        if is_seq2seq:
-            target_ids = _truncated_ids(tokenizer, [r["target"] for r in rows], max_target_length, True)
-        else:
-            # Causal LMs: target tokens follow the prompt, then eos closes the answer.
-            eos = tokenizer.eos_token_id
-            raw = tokenizer([r["target"] for r in rows], add_special_tokens=False)["input_ids"]
-            target_ids = [
-                (ids + [eos], False)
-                if len(ids) < max_target_length
-                else (ids[: max_target_length - 1] + [eos], True)
-                for ids in raw
-            ]
-    else:
-        target_ids = [([], False)] * len(rows)
-    return source_ids, target_ids
-
-
-def _truncated_ids(tokenizer, texts: list[str], max_len: int, special: bool) -> list[tuple[list[int], bool]]:
+def truncated_ids(tokenizer, texts: list[str], max_len: int, special: bool) -> list[tuple[list[int], bool]]:
     """(ids, was_truncated) per text; truncated ones are re-tokenized the way HF truncates (eos kept)."""
     full = tokenizer(texts, add_special_tokens=special)["input_ids"]
     over = [i for i, ids in enumerate(full) if len(ids) > max_len]

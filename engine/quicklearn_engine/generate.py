@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import torch
 
+from .architecture import Architecture
 from .data import Example
 from .device import Placement
 
@@ -17,28 +18,13 @@ def length_batches(examples: list[Example], batch_size: int) -> list[list[Exampl
     return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
 
 
-def prompt_batch(batch: list[Example], pad_id: int, is_seq2seq: bool, device: torch.device) -> dict:
-    width = max(len(e.source_ids) for e in batch)
-    ids, mask = [], []
-    for e in batch:
-        pad = [pad_id] * (width - len(e.source_ids))
-        # Decoder-only models continue the prompt's last token, so prompts are padded on the left.
-        ids.append(e.source_ids + pad if is_seq2seq else pad + e.source_ids)
-        ones, zeros = [1] * len(e.source_ids), [0] * len(pad)
-        mask.append(ones + zeros if is_seq2seq else zeros + ones)
-    return {
-        "input_ids": torch.tensor(ids, dtype=torch.long, device=device),
-        "attention_mask": torch.tensor(mask, dtype=torch.long, device=device),
-    }
-
-
 @torch.no_grad()
 def generate_batch_ids(
     model: torch.nn.Module,
     batch: list[Example],
     pad_id: int,
     eos_id: int | list[int],
-    is_seq2seq: bool,
+    arch: Architecture,
     placement: Placement,
     max_new_tokens: int,
     num_beams: int,
@@ -48,7 +34,7 @@ def generate_batch_ids(
     several stop tokens (a chat template's end of turn beside eos).
 
     Hugging Face's generate runs a seq2seq encoder once per batch and reuses its states at every step."""
-    inputs = prompt_batch(batch, pad_id, is_seq2seq, placement.device)
+    inputs = arch.prompt_batch(batch, pad_id, placement.device)
     extra = {"cache_implementation": "static"} if static_cache else {}
     with placement.autocast():
         out = model.generate(
@@ -60,9 +46,7 @@ def generate_batch_ids(
             eos_token_id=eos_id,
             **extra,
         )
-    if not is_seq2seq:
-        out = out[:, inputs["input_ids"].shape[1] :]  # strip the prompt
-    return out.tolist()
+    return arch.generated(out, inputs["input_ids"].shape[1]).tolist()
 
 
 @torch.no_grad()
@@ -70,7 +54,7 @@ def generate(
     model: torch.nn.Module,
     tokenizer,
     examples: list[Example],
-    is_seq2seq: bool,
+    arch: Architecture,
     placement: Placement,
     max_new_tokens: int,
     num_beams: int,
@@ -88,7 +72,7 @@ def generate(
     done = 0
     for n, batch in enumerate(batches, 1):
         out = generate_batch_ids(
-            model, batch, tokenizer.pad_token_id, stop_ids or tokenizer.eos_token_id, is_seq2seq, placement,
+            model, batch, tokenizer.pad_token_id, stop_ids or tokenizer.eos_token_id, arch, placement,
             max_new_tokens, num_beams, static_cache,
         )  # fmt: skip
         if stop_ids:

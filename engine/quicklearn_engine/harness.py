@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from .architecture import SEQ2SEQ
 from .attention import check_device, set_attention
 from .data import Example
 from .device import Placement, resolve_placement
@@ -163,7 +164,7 @@ def reference_generate(model, examples: list[Example], placement: Placement, max
     out = []
     for i in range(0, len(examples), THESIS_EVAL_BATCH):
         batch = examples[i : i + THESIS_EVAL_BATCH]
-        ids = generate_batch_ids(model, batch, PAD, EOS, True, placement, max_new_tokens, 1)
+        ids = generate_batch_ids(model, batch, PAD, EOS, SEQ2SEQ, placement, max_new_tokens, 1)
         out.extend(ids)
     return out
 
@@ -196,7 +197,7 @@ def engine_train(
 ):
     spec = engine_spec(gradient_checkpointing, placement.device.type, placement.precision)
     with tempfile.TemporaryDirectory() as tmp:
-        result = train(model, examples, spec, True, PAD, placement, Path(tmp) / "ckpt", lambda e: None)
+        result = train(model, examples, spec, SEQ2SEQ, PAD, placement, Path(tmp) / "ckpt", lambda e: None)
     if gradient_checkpointing:
         model.gradient_checkpointing_disable()
     timed = result.log[warmup_steps:]  # warm-up steps: allocator, kernels, optimizer state
@@ -211,14 +212,14 @@ def engine_generate(
     model.eval()
     out: list[list[int] | None] = [None] * len(examples)
     for batch in length_batches(examples, batch_size):
-        ids = generate_batch_ids(model, batch, PAD, EOS, True, placement, max_new_tokens, 1, static)
+        ids = generate_batch_ids(model, batch, PAD, EOS, SEQ2SEQ, placement, max_new_tokens, 1, static)
         for ex, seq in zip(batch, ids, strict=True):
             out[ex.index] = seq
     return out
 
 
 def restore_weights(model, pristine, device: torch.device) -> None:
-    restore(LoadedModel(("bench",), model, None, True, "t5", device, pristine, 0.0, dirty=True))
+    restore(LoadedModel(("bench",), model, None, SEQ2SEQ, "t5", device, pristine, 0.0, dirty=True))
 
 
 @contextlib.contextmanager
@@ -243,7 +244,7 @@ def trainable_with(model, attention: str):
 def per_run_overhead(model, pristine, placement: Placement, spec, n_predictions: int, clock: Clock) -> float:
     """What a single-task run costs besides its steps: restore the base weights, set up the optimizer and
     scheduler, write predictions, train log and stats (as run.execute does)."""
-    loaded = LoadedModel(("bench",), model, None, True, "t5", placement.device, pristine, 0.0, dirty=True)
+    loaded = LoadedModel(("bench",), model, None, SEQ2SEQ, "t5", placement.device, pristine, 0.0, dirty=True)
     started = clock.now()
     restore(loaded)
     optimizer = make_optimizer(model, spec.train, placement.device)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from .architecture import CAUSAL, SEQ2SEQ, Architecture
 from .attention import check_device, check_trainable, supported, unsupported_error, use_flex_fix
 from .errors import EngineError
 
@@ -20,7 +21,7 @@ class LoadedModel:
     key: tuple
     model: torch.nn.Module
     tokenizer: object
-    is_seq2seq: bool
+    arch: Architecture
     model_type: str
     device: torch.device
     pristine: dict[str, torch.Tensor]
@@ -82,22 +83,14 @@ def _architecture(source: str, field_name: str):
             "model_not_found", f"{field_name}: cannot load {source!r}: {str(e).splitlines()[0]}"
         ) from None
     if getattr(config, "is_encoder_decoder", False):
-        return config, True
+        return config, SEQ2SEQ
     if type(config) in MODEL_FOR_CAUSAL_LM_MAPPING:
-        return config, False
+        return config, CAUSAL
     raise EngineError(
         "unknown_architecture",
         f"{field_name}: model type {config.model_type!r} of {source!r} is neither an encoder-decoder "
         f"(seq2seq) model nor a causal LM; supported: T5 family, Llama, Qwen, GPT-2 and other causal LMs",
     )
-
-
-def _model_class(config, is_seq2seq: bool):
-    from transformers.models.auto import modeling_auto
-
-    if is_seq2seq:
-        return modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING[type(config)]
-    return modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]
 
 
 def load_model(
@@ -110,7 +103,7 @@ def load_model(
 ) -> LoadedModel:
     """Load the base model (or the folder a previous run saved, when init_from is set) in fp32 on `device`,
     with `attention` as its attention kernel."""
-    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     check_device(attention, device)
     if attention == "flex_attention":
@@ -119,16 +112,15 @@ def load_model(
     base = locate_model(model_ref, "model")
     source = locate_model(init_from, "init_from", must_be_local=True) if init_from else base
     field_name = "init_from" if init_from else "model"
-    config, is_seq2seq = _architecture(source, field_name)
-    auto = AutoModelForSeq2SeqLM if is_seq2seq else AutoModelForCausalLM
+    config, arch = _architecture(source, field_name)
     # Checked here from the class's declared kernels: from_pretrained's ValueError words each one differently.
-    model_class = _model_class(config, is_seq2seq)
+    model_class = arch.model_class(config)
     if attention not in supported(model_class):
         raise unsupported_error(attention, model_class, config.model_type, field_name)
     try:
         # fp32 master weights; bf16 enters through autocast (the thesis recipe).
         repo, pin = pretrained_args(source)
-        model = auto.from_pretrained(
+        model = arch.auto_class().from_pretrained(
             repo, config=config, dtype=torch.float32, attn_implementation=attention, **pin
         )
         tokenizer = AutoTokenizer.from_pretrained(repo, **pin)
@@ -158,7 +150,7 @@ def load_model(
         key=(base, source, str(device), attention, compile),
         model=model,
         tokenizer=tokenizer,
-        is_seq2seq=is_seq2seq,
+        arch=arch,
         model_type=config.model_type,
         device=device,
         pristine=pristine,

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .chat import ChatTemplate, chat_template
+from .architecture import Architecture
+from .chat import ChatTemplate
 from .data import encode, read_rows
 from .device import resolve_placement
 from .distributed import Parallel, Single, reindexed
@@ -74,19 +75,15 @@ def execute(
         training=spec.train is not None and "train" in phases,
         compile=spec.compile,
     )
-    tokenizer, is_seq2seq = loaded.tokenizer, loaded.is_seq2seq
-    chat = (
-        chat_template(tokenizer, is_seq2seq, spec.init_from or spec.model)
-        if spec.template == "chat"
-        else None
-    )
+    tokenizer, arch = loaded.tokenizer, loaded.arch
+    chat = arch.chat_template(tokenizer, spec.init_from or spec.model) if spec.template == "chat" else None
     timings = {"load_model_s": timing["load_s"], "restore_s": timing["restore_s"]}
     stats: dict = {
         "run_id": spec.run_id,
         "model": spec.model,
         "init_from": spec.init_from,
         "model_type": loaded.model_type,
-        "architecture": "seq2seq" if is_seq2seq else "causal",
+        "architecture": arch.name,
         "parameters": sum(p.numel() for p in loaded.model.parameters()),
         "device": str(placement.device),
         "precision": placement.precision,
@@ -104,12 +101,10 @@ def execute(
     try:
         if do_train:
             files = spec.train.files
-            examples, trunc = _read_and_encode(
-                spec, files, tokenizer, is_seq2seq, chat, "train", timings, emit
-            )
+            examples, trunc = _read_and_encode(spec, files, tokenizer, arch, chat, "train", timings, emit)
             loaded.dirty = True
             result = train(
-                model, examples, spec, is_seq2seq, tokenizer.pad_token_id, placement, out / "checkpoint",
+                model, examples, spec, arch, tokenizer.pad_token_id, placement, out / "checkpoint",
                 emit, par,
             )  # fmt: skip
             model = result.model
@@ -131,13 +126,11 @@ def execute(
             }
         if do_eval:
             files = spec.eval.files
-            examples, trunc = _read_and_encode(
-                spec, files, tokenizer, is_seq2seq, chat, "eval", timings, emit
-            )
+            examples, trunc = _read_and_encode(spec, files, tokenizer, arch, chat, "eval", timings, emit)
             t = time.perf_counter()
             # Each process generates for its share of the rows (every one holds the whole model).
             predictions = par.gather(generate(
-                model, tokenizer, reindexed(par.shard(examples)), is_seq2seq, placement,
+                model, tokenizer, reindexed(par.shard(examples)), arch, placement,
                 spec.eval.max_new_tokens, spec.eval.num_beams, spec.eval.batch_size, emit,
                 spec.eval.static_cache, chat.stop_ids if chat else None,
             ))  # fmt: skip
@@ -204,7 +197,7 @@ def _save_model(model, tokenizer, folder: Path, lora: bool) -> None:
 
 
 def _read_and_encode(
-    spec, files, tokenizer, is_seq2seq: bool, chat: ChatTemplate | None, phase: str, timings: dict, emit
+    spec, files, tokenizer, arch: Architecture, chat: ChatTemplate | None, phase: str, timings: dict, emit
 ):
     """Read and tokenize a phase's data files (train rows need a target); time it, warn on truncation."""
     t = time.perf_counter()
@@ -213,7 +206,7 @@ def _read_and_encode(
     examples, trunc = encode(
         rows,
         tokenizer,
-        is_seq2seq,
+        arch,
         spec.max_source_length,
         spec.max_target_length,
         spec.encoding,

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
+from .architecture import Architecture
 from .data import Example
 from .device import Placement
 from .distributed import Single
@@ -55,12 +55,6 @@ def step_groups(n: int, batch: int, seed: int, epoch: int) -> list[list[int]]:
     return [order[i : i + batch] for i in range(0, n, batch)]
 
 
-def padded_cost(batch: list[Example], is_seq2seq: bool) -> int:
-    if is_seq2seq:
-        return len(batch) * (max(len(e.source_ids) for e in batch) + max(len(e.target_ids) for e in batch))
-    return len(batch) * max(e.length for e in batch)
-
-
 # What one extra micro-batch costs, in padded tokens' worth of compute (kernel launches, the autocast weight
 # casts, Python): splitting a step pays when it removes more padding than this. Rough, per device.
 MICRO_BATCH_OVERHEAD_TOKENS = {"cuda": 2048, "cpu": 256}
@@ -71,7 +65,7 @@ def micro_batch_overhead(device: torch.device) -> int:
 
 
 def micro_batches(
-    group: list[Example], max_tokens: int, is_seq2seq: bool, overhead_tokens: int | None = None
+    group: list[Example], max_tokens: int, arch: Architecture, overhead_tokens: int | None = None
 ) -> list[list[Example]]:
     """Length-sorted micro-batches whose padded size stays under max_tokens (a lone long example still runs).
 
@@ -83,7 +77,7 @@ def micro_batches(
         out: list[list[Example]] = []
         cur: list[Example] = []
         for ex in ordered:
-            if cur and padded_cost(cur + [ex], is_seq2seq) > max_tokens:
+            if cur and arch.padded_cost(cur + [ex]) > max_tokens:
                 out.append(cur)
                 cur = []
             cur.append(ex)
@@ -95,7 +89,7 @@ def micro_batches(
     cut = [0] * (n + 1)
     for j in range(1, n + 1):
         for i in range(j - 1, -1, -1):
-            cost = padded_cost(ordered[i:j], is_seq2seq)
+            cost = arch.padded_cost(ordered[i:j])
             if cost > max_tokens and i < j - 1:
                 break  # longer segments only grow
             if best[i] + cost + overhead_tokens < best[j]:
@@ -105,47 +99,6 @@ def micro_batches(
         out.append(ordered[cut[j] : j])
         j = cut[j]
     return out[::-1]
-
-
-def collate(batch: list[Example], pad_id: int, is_seq2seq: bool, device: torch.device) -> dict:
-    def pad(seqs, value):
-        width = max(len(s) for s in seqs)
-        return torch.tensor([s + [value] * (width - len(s)) for s in seqs], dtype=torch.long, device=device)
-
-    if is_seq2seq:
-        src = [e.source_ids for e in batch]
-        return {
-            "input_ids": pad(src, pad_id),
-            "attention_mask": pad([[1] * len(s) for s in src], 0),
-            "labels": pad([e.target_ids for e in batch], -100),
-        }
-    seqs = [e.source_ids + e.target_ids for e in batch]
-    return {
-        "input_ids": pad(seqs, pad_id),
-        "attention_mask": pad([[1] * len(s) for s in seqs], 0),
-        "labels": pad([[-100] * len(e.source_ids) + e.target_ids for e in batch], -100),
-    }
-
-
-def predicted_tokens(ex: Example, is_seq2seq: bool) -> int:
-    # A causal LM predicts token t from tokens < t: with an empty prompt the first target token is free.
-    return len(ex.target_ids) - (0 if is_seq2seq or ex.source_ids else 1)
-
-
-def loss_sum(model, base, batch: dict, is_seq2seq: bool) -> torch.Tensor:
-    """Summed cross-entropy over the batch's target tokens."""
-    if is_seq2seq:
-        labels = batch["labels"]
-        decoder_input_ids = base.prepare_decoder_input_ids_from_labels(labels=labels)
-        logits = model(
-            input_ids=batch["input_ids"],
-            attention_mask=batch["attention_mask"],
-            decoder_input_ids=decoder_input_ids,
-        ).logits
-    else:
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
-        labels = batch["labels"][:, 1:]
-    return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100, reduction="sum")
 
 
 # ------------------------------------------------------------------------------------------- set-up
@@ -179,12 +132,12 @@ def make_scheduler(optimizer, t: TrainSpec, total_steps: int):
     return get_scheduler(name, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=total_steps)
 
 
-def apply_lora(model: torch.nn.Module, t: TrainSpec, is_seq2seq: bool):
-    from peft import LoraConfig, TaskType, get_peft_model
+def apply_lora(model: torch.nn.Module, t: TrainSpec, arch: Architecture):
+    from peft import LoraConfig, get_peft_model
 
     lora = t.lora
     config = LoraConfig(
-        task_type=TaskType.SEQ_2_SEQ_LM if is_seq2seq else TaskType.CAUSAL_LM,
+        task_type=arch.lora_task_type(),
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
@@ -247,7 +200,7 @@ def train(
     model: torch.nn.Module,
     examples: list[Example],
     spec: RunSpec,
-    is_seq2seq: bool,
+    arch: Architecture,
     pad_id: int,
     placement: Placement,
     checkpoint_dir: Path,
@@ -262,7 +215,7 @@ def train(
     random.seed(spec.seed)
     base = model
     if t.lora is not None:
-        model = apply_lora(model, t, is_seq2seq)
+        model = apply_lora(model, t, arch)
     if t.gradient_checkpointing:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         if t.lora is not None:
@@ -306,15 +259,15 @@ def train(
         if epoch != groups_epoch:
             groups, groups_epoch = step_groups(len(examples), t.effective_batch_size, spec.seed, epoch), epoch
         group = [examples[i] for i in groups[step % steps_per_epoch]]
-        n_tokens = sum(predicted_tokens(e, is_seq2seq) for e in group)
+        n_tokens = sum(arch.predicted_tokens(e) for e in group)
         total_loss = 0.0
         # Under torchrun this process takes its share of the step; n_tokens stays the whole step's count.
-        split = lambda g: micro_batches(g, t.max_tokens_per_batch, is_seq2seq, mb_overhead)  # noqa: E731
+        split = lambda g: micro_batches(g, t.max_tokens_per_batch, arch, mb_overhead)  # noqa: E731
         for mb, weight, last in par.micro_steps(group, split):
-            batch = collate(mb, pad_id, is_seq2seq, device)
+            batch = arch.collate(mb, pad_id, device)
             with par.accumulating(fwd, last):
                 with placement.autocast():
-                    loss = loss_sum(fwd, base, batch, is_seq2seq)
+                    loss = arch.loss_sum(fwd, base, batch)
                 (loss * (weight * par.grad_scale) / max(n_tokens, 1)).backward()
             total_loss += loss.item() * weight
         total_loss = par.sum(total_loss)

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from conftest import ENGINE_DIR, SUPERNI
+from quicklearn_engine.architecture import SEQ2SEQ
 from quicklearn_engine.data import encode
 from quicklearn_engine.device import Placement
 from quicklearn_engine.harness import (
@@ -23,7 +24,7 @@ from quicklearn_engine.harness import (
     synthetic_examples,
 )
 from quicklearn_engine.spec import parse_spec
-from quicklearn_engine.train import micro_batches, padded_cost, step_groups, train
+from quicklearn_engine.train import micro_batches, step_groups, train
 
 CPU = Placement(torch.device("cpu"), "fp32")
 
@@ -88,18 +89,18 @@ def _ex(i, src, tgt):
 
 def test_padding_aware_micro_batches_cut_padding_and_keep_the_budget():
     group = [_ex(i, s, 4) for i, s in enumerate([1000, 950, 900, 400, 380, 350, 120, 100, 100, 90, 60, 40])]
-    greedy = micro_batches(group, 16384, True)
-    dp = micro_batches(group, 16384, True, overhead_tokens=256)
+    greedy = micro_batches(group, 16384, SEQ2SEQ)
+    dp = micro_batches(group, 16384, SEQ2SEQ, overhead_tokens=256)
     assert len(greedy) == 1  # one batch padded to 1,000 tokens
     for split in (greedy, dp):
         assert sorted(e.index for b in split for e in b) == list(range(12))
-    cost = lambda split: sum(padded_cost(b, True) for b in split)  # noqa: E731
+    cost = lambda split: sum(SEQ2SEQ.padded_cost(b) for b in split)  # noqa: E731
     assert cost(dp) + 256 * len(dp) < cost(greedy) + 256 * len(greedy)
     assert 1 < len(dp) < 12
     # A huge per-batch overhead merges everything the budget allows; the budget still holds.
-    assert len(micro_batches(group, 16384, True, overhead_tokens=10**9)) == 1
-    tight = micro_batches(group, 3000, True, overhead_tokens=10**9)
-    assert all(padded_cost(b, True) <= 3000 or len(b) == 1 for b in tight)
+    assert len(micro_batches(group, 16384, SEQ2SEQ, overhead_tokens=10**9)) == 1
+    tight = micro_batches(group, 3000, SEQ2SEQ, overhead_tokens=10**9)
+    assert all(SEQ2SEQ.padded_cost(b) <= 3000 or len(b) == 1 for b in tight)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +134,7 @@ def test_engine_loss_curve_matches_the_thesis_recipe_on_real_data(superni_model_
     torch.set_num_threads(1)
     model_dir, rows = superni_model_and_rows
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    examples, _ = encode(rows, tokenizer, True, 256, 32, "thesis-def-pos", True)
+    examples, _ = encode(rows, tokenizer, SEQ2SEQ, 256, 32, "thesis-def-pos", True)
     epochs, seed = 3, 5
     spec = parse_spec(
         {
@@ -151,7 +152,9 @@ def test_engine_loss_curve_matches_the_thesis_recipe_on_real_data(superni_model_
 
     engine_model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=torch.float32)
     torch.manual_seed(seed)
-    result = train(engine_model, examples, spec, True, tokenizer.pad_token_id, CPU, tmp_path, lambda e: None)
+    result = train(
+        engine_model, examples, spec, SEQ2SEQ, tokenizer.pad_token_id, CPU, tmp_path, lambda e: None
+    )
     engine = [r["loss"] for r in result.log]
 
     ref_model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=torch.float32)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import base_spec, toy_rows
-from quicklearn_engine.chat import chat_template
+from quicklearn_engine.architecture import CAUSAL
 from quicklearn_engine.data import encode
 from quicklearn_engine.device import resolve_placement
 from quicklearn_engine.errors import EngineError
@@ -17,7 +17,6 @@ from quicklearn_engine.models import ModelCache, load_model
 from quicklearn_engine.run import execute
 from quicklearn_engine.spec import parse_spec
 from quicklearn_engine.tiny import CHAT_TOKENS, make_tiny
-from quicklearn_engine.train import collate
 
 TEMPLATE_MARKERS = CHAT_TOKENS + ["<pad>", "</s>"]
 
@@ -58,15 +57,15 @@ def memorised(chat_model, toy_dir, tmp_path_factory):
 
 def chat_for(model_dir: str):
     loaded = load_model(model_dir, None, torch.device("cpu"), keep_pristine=False)
-    return loaded, chat_template(loaded.tokenizer, loaded.is_seq2seq, model_dir)
+    return loaded, loaded.arch.chat_template(loaded.tokenizer, model_dir)
 
 
 def test_the_loss_mask_covers_exactly_the_assistant_tokens(chat_model):
     loaded, chat = chat_for(chat_model())
     tok = loaded.tokenizer
     rows = toy_rows(6)
-    examples, counts = encode(rows, tok, False, 512, 32, "thesis-def-pos", True, chat)
-    batch = collate(examples, tok.pad_token_id, False, torch.device("cpu"))
+    examples, counts = encode(rows, tok, CAUSAL, 512, 32, "thesis-def-pos", True, chat)
+    batch = CAUSAL.collate(examples, tok.pad_token_id, torch.device("cpu"))
     for row, ex, ids, labels, mask in zip(
         rows, examples, batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True
     ):
@@ -98,7 +97,7 @@ def test_truncation_keeps_the_generation_prompt_and_the_end_of_turn_and_is_count
     loaded, chat = chat_for(chat_model())
     tok = loaded.tokenizer
     rows = [{**r, "target": "apple river stone cloud maple tiger"} for r in toy_rows(4)]
-    examples, counts = encode(rows, tok, False, 12, 4, "thesis-def-pos", True, chat)
+    examples, counts = encode(rows, tok, CAUSAL, 12, 4, "thesis-def-pos", True, chat)
     end = tok.convert_tokens_to_ids("<|im_end|>")
     for ex in examples:
         assert len(ex.source_ids) == 12 and ex.source_ids[-len(chat.tail_ids) :] == chat.tail_ids
@@ -121,17 +120,17 @@ def test_generation_stops_at_the_end_of_turn_and_predictions_hold_no_template_to
     # the only stop, as under template none, the model runs on past the end of its turn.
     loaded, chat = chat_for(str(out / "model"))
     tok = loaded.tokenizer
-    examples, _ = encode(toy_rows(), tok, False, 512, 32, "thesis-def-pos", False, chat)
+    examples, _ = encode(toy_rows(), tok, CAUSAL, 512, 32, "thesis-def-pos", False, chat)
     placement = resolve_placement("cpu", "fp32")
     end = tok.convert_tokens_to_ids("<|im_end|>")
     stopped = generate_batch_ids(
-        loaded.model, examples, tok.pad_token_id, chat.stop_ids, False, placement, 16, 1
+        loaded.model, examples, tok.pad_token_id, chat.stop_ids, CAUSAL, placement, 16, 1
     )
     for ids in stopped:
         at = ids.index(end)
         assert all(t == tok.pad_token_id for t in ids[at + 1 :]), tok.convert_ids_to_tokens(ids)
     unstopped = generate_batch_ids(
-        loaded.model, examples, tok.pad_token_id, tok.eos_token_id, False, placement, 16, 1
+        loaded.model, examples, tok.pad_token_id, tok.eos_token_id, CAUSAL, placement, 16, 1
     )
     assert any(any(t != tok.pad_token_id for t in ids[ids.index(end) + 1 :]) for ids in unstopped)
 
@@ -180,7 +179,7 @@ def test_template_none_keeps_the_raw_text_even_for_a_model_with_a_template(chat_
     loaded, _ = chat_for(chat_model())
     tok = loaded.tokenizer
     rows = toy_rows(3)
-    examples, _ = encode(rows, tok, False, 512, 32, "thesis-def-pos", True)
+    examples, _ = encode(rows, tok, CAUSAL, 512, 32, "thesis-def-pos", True)
     assert [e.source_ids for e in examples] == tok([r["source"] for r in rows])["input_ids"]
     assert all(tok.convert_tokens_to_ids("<|im_start|>") not in e.source_ids for e in examples)
 
@@ -212,7 +211,7 @@ def test_tk_instruct_drops_examples_by_the_rendered_prompt_length(chat_model):
     limit = len(tok(full)["input_ids"]) + 1
     assert chat.prompt_length(kept) <= limit < chat.prompt_length(full)
     rows = [{"id": "a", "task": "t", "source": full, "target": "x"}]
-    examples, counts = encode(rows, tok, False, limit, 16, "tk-instruct", True, chat)
+    examples, counts = encode(rows, tok, CAUSAL, limit, 16, "tk-instruct", True, chat)
     assert counts.as_dict()["tasks"]["t"]["dropped_examples"] == 1
     assert counts.as_dict()["tasks"]["t"]["truncated_sources"] == 0
     assert examples[0].source_ids == tok(chat.prompts([kept])[0], add_special_tokens=False)["input_ids"]

@@ -2,8 +2,9 @@
 
 from transformers import AutoTokenizer
 
+from quicklearn_engine.architecture import CAUSAL, SEQ2SEQ
 from quicklearn_engine.data import Example, drop_overflowing_examples, encode, split_tk_instruct
-from quicklearn_engine.train import micro_batches, padded_cost, step_groups
+from quicklearn_engine.train import micro_batches, step_groups
 
 DEF = "Definition: Say the word.\n\n"
 EX1 = " Positive Example 1 -\nInput: number 1.\n Output: apple.\n\n"
@@ -24,7 +25,7 @@ def test_tk_instruct_drops_overflowing_examples_before_truncating(tiny_t5):
     source, dropped = drop_overflowing_examples(DEF + EX1 + EX2 + INST, tok, limit)
     assert (source, dropped) == (DEF + EX1 + INST, 1)
     rows = [{"id": "a", "task": "t", "source": DEF + EX1 + EX2 + INST, "target": "x"}]
-    examples, counts = encode(rows, tok, True, limit, 16, "tk-instruct", True)
+    examples, counts = encode(rows, tok, SEQ2SEQ, limit, 16, "tk-instruct", True)
     assert counts.as_dict()["tasks"]["t"] == {
         "rows": 1,
         "truncated_sources": 0,
@@ -32,19 +33,19 @@ def test_tk_instruct_drops_overflowing_examples_before_truncating(tiny_t5):
         "dropped_examples": 1,
     }
     # The thesis encodings are truncated as they are, never edited.
-    examples, counts = encode(rows, tok, True, limit, 16, "thesis-def-pos", True)
+    examples, counts = encode(rows, tok, SEQ2SEQ, limit, 16, "thesis-def-pos", True)
     assert counts.as_dict()["tasks"]["t"]["truncated_sources"] == 1 and len(examples[0].source_ids) == limit
     assert examples[0].source_ids[-1] == tok.eos_token_id  # HF truncation keeps eos
 
 
 def test_truncated_targets_are_counted_per_task(tiny_t5, tiny_llama):
-    for model, seq2seq in ((tiny_t5, True), (tiny_llama, False)):
+    for model, arch in ((tiny_t5, SEQ2SEQ), (tiny_llama, CAUSAL)):
         tok = AutoTokenizer.from_pretrained(model)
         rows = [
             {"id": "1", "task": "a", "source": "s", "target": "apple river stone cloud maple tiger"},
             {"id": "2", "task": "b", "source": "s", "target": "apple"},
         ]
-        examples, counts = encode(rows, tok, seq2seq, 64, 4, "plain", True)
+        examples, counts = encode(rows, tok, arch, 64, 4, "plain", True)
         tasks = counts.as_dict()["tasks"]
         assert tasks["a"]["truncated_targets"] == 1 and tasks["b"]["truncated_targets"] == 0
         assert len(examples[0].target_ids) == 4 and examples[0].target_ids[-1] == tok.eos_token_id
@@ -52,10 +53,10 @@ def test_truncated_targets_are_counted_per_task(tiny_t5, tiny_llama):
 
 def test_micro_batches_stay_under_the_token_budget_and_cover_the_step():
     group = [Example(i, str(i), "t", [5] * (10 + 7 * i), [6] * (1 + i % 3)) for i in range(12)]
-    for seq2seq in (True, False):
-        batches = micro_batches(group, 120, seq2seq)
+    for arch in (SEQ2SEQ, CAUSAL):
+        batches = micro_batches(group, 120, arch)
         assert sorted(e.index for b in batches for e in b) == list(range(12))
-        assert all(padded_cost(b, seq2seq) <= 120 or len(b) == 1 for b in batches)
+        assert all(arch.padded_cost(b) <= 120 or len(b) == 1 for b in batches)
         assert len(batches) > 1
 
 

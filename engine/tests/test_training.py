@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from conftest import SUPERNI, base_spec, toy_rows, write_jsonl
+from quicklearn_engine.architecture import SEQ2SEQ
 from quicklearn_engine.data import encode, read_rows
 from quicklearn_engine.device import Placement
 from quicklearn_engine.models import ModelCache, load_model
@@ -136,13 +137,13 @@ def test_lora_changes_only_adapter_weights(tiny_t5, toy_dir):
         )
     )
     examples, _ = encode(
-        read_rows(spec.train.files, True), loaded.tokenizer, True, 1024, 128, spec.encoding, True
+        read_rows(spec.train.files, True), loaded.tokenizer, SEQ2SEQ, 1024, 128, spec.encoding, True
     )
     peft_model = train(
         loaded.model,
         examples,
         spec,
-        True,
+        SEQ2SEQ,
         0,
         Placement(torch.device("cpu"), "fp32"),
         toy_dir / "ckpt",
