@@ -182,6 +182,31 @@ describe("search runs", () => {
     expect(runs.map((r) => r.id).sort()).toEqual(gridAll.map((r) => r.id).sort());
   });
 
+  it("keeps an arm's pre-finetune dependency and its data replicates, as the grid plans them", () => {
+    const withPft = validateStudy(
+      {
+        name: "p",
+        tasks: ["t1", "t2"],
+        data_replicates: 2,
+        prefinetune: { per_task: 10, tasks: ["x1"] },
+        arms: [
+          { name: "pft", model: "org/base", encoding: "tk-instruct", settings: ["prefinetune"] },
+          { name: "B1", from: "pft", encoding: "tk-instruct", settings: ["stl"], budgets: [100, "all"] },
+          { name: "B3", model: "org/base", encoding: "plain", settings: ["stl"], budgets: ["all"] },
+        ],
+      },
+      "test",
+    );
+    const s = parseSearch({ ...example(), arms: ["B1"], settings: ["stl"] }, "s.yaml", withPft);
+    const runs = searchRuns(withPft, ctx, [{ curve: searchedCurves(s, ctx.tasks)[0]!, budgets: [100] }]);
+    const inGrid = planStudy(withPft, ctx).runs.filter((r) => r.arm === "B1" && r.budget === "100");
+    expect(runs).toHaveLength(4); // 2 tasks x 2 replicates
+    expect(runs.map((r) => r.id).sort()).toEqual(inGrid.map((r) => r.id).sort());
+    expect(
+      runs.every((r) => r.depends_on.length === 1 && r.depends_on[0]!.startsWith("prefinetune-pft")),
+    ).toBe(true);
+  });
+
   it("plans round 0: the target's runs and min_budget and a decade above", () => {
     expect(startingBudgets(budgetRange(search, searchedCurves(search, ctx.tasks)[0]!, ctx))).toEqual([
       10, 100,

@@ -89,6 +89,23 @@ describe("decide", () => {
     expect((between as { reason: string }).reason).toMatch(/geometric middle/);
   });
 
+  it("stops when no budget is left to run before a fit is possible", () => {
+    const d = decide({
+      ...base,
+      minBudget: 10,
+      maxBudget: 11,
+      points: [
+        { budget: 10, score: 40, se: 1 },
+        { budget: 11, score: 41, se: 1 },
+      ],
+      target: { kind: "score", score: 80 },
+      round: 0,
+      budgetsRun: [10, 11],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "max_rounds", answer: { budget: null } });
+    expect((d as { reason: string }).reason).toMatch(/every budget in \[10, 11\] has been run/);
+  });
+
   it("converges on a precisely measured curve, with the true crossing inside the answer's interval", () => {
     const f = pow3(90, 60, 0.4);
     const truth = (60 / (90 - 80)) ** (1 / 0.4);

@@ -4,7 +4,13 @@
  * (seed included) give the same decision, so a search killed mid-round resumes with the same choices.
  */
 import { MIN_DISTINCT_BUDGETS } from "../curves/index.js";
-import { crossing, type Crossing, type CrossingOptions, type SearchPoint } from "./crossing.js";
+import {
+  DEFAULT_LEVEL,
+  crossing,
+  type Crossing,
+  type CrossingOptions,
+  type SearchPoint,
+} from "./crossing.js";
 import { fmt, proposeBeforeFit, proposeFromInterval, type Range } from "./propose.js";
 import { targetDraws, type SearchTarget } from "./target.js";
 
@@ -50,7 +56,13 @@ export function decide(input: SearchInput): Decision {
     if (lastRound)
       return stop("max_rounds", { budget: null, ci: [0, Infinity] }, `${why} and no round is left`, null);
     const p = proposeBeforeFit(points, t, run, input);
-    if (p === null) throw new Error(`no free budget in [${input.minBudget}, ${input.maxBudget}]`);
+    if (p === null)
+      return stop(
+        "max_rounds",
+        { budget: null, ci: [0, Infinity] },
+        `${why}, and every budget in [${input.minBudget}, ${input.maxBudget}] has been run`,
+        null,
+      );
     return next(input, p.budget, `${why} yet: running ${p.budget}, ${p.why}`, null);
   }
 
@@ -58,7 +70,8 @@ export function decide(input: SearchInput): Decision {
   if (!fit.ok) throw new Error(`the searched curve cannot be fitted: ${fit.reason}`);
   const c = fit.value;
   const answer: SearchAnswer = { budget: c.budget, ci: c.ci };
-  const interval = `the crossing's 95 % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
+  const level = Math.round(100 * (input.options?.level ?? DEFAULT_LEVEL));
+  const interval = `the crossing's ${level} % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
   const tol = `+-${+(input.tolerance * 100).toFixed(2)} %`;
 
   if (measured.has(input.minBudget) && c.ci[1] <= input.minBudget)

@@ -40,10 +40,8 @@ export function proposeFromInterval(
   range: Range,
 ): Proposal | null {
   const { minBudget: min, maxBudget: max } = range;
-  if (ci[0] >= max)
-    return free(max, min, max, run, "the crossing lies beyond max_budget with 95 % confidence");
-  if (ci[1] <= min)
-    return free(min, min, max, run, "the crossing lies below min_budget with 95 % confidence");
+  if (ci[0] >= max) return free(max, min, max, run, "the whole interval lies beyond max_budget");
+  if (ci[1] <= min) return free(min, min, max, run, "the whole interval lies below min_budget");
   const lo = Math.max(ci[0], min);
   const hi = Math.min(ci[1], max);
   const cuts = [lo, ...run.filter((b) => b > lo && b < hi).sort((a, b) => a - b), hi];
