@@ -38,7 +38,7 @@ export function parseSearch(value: unknown, source: string, study?: StudySpec): 
 }
 
 const SEE_DOCS =
-  "see issue 17's search block: target, arms, settings, per_task, min_budget, max_budget, tolerance, max_rounds";
+  "a search block has target, arms, settings, per_task, min_budget, max_budget, tolerance and max_rounds";
 
 /** A searched curve: an arm in a setting, over all the study's tasks (task null) or one task (per_task). */
 export interface SearchedCurve {
