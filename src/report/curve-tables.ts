@@ -57,9 +57,14 @@ export function queryTable(a: Analysis): TextTable | null {
       fmtBudget(q.budget),
       `${fmtBudget(q.ci[0])} to ${fmtBudget(q.ci[1])}`,
       q.extrapolated ? "extrapolated" : "",
-      q.reachable_share !== null && q.reachable_share < 1 ? fmtPct(q.reachable_share) : "",
+      q.reachable_share !== null && q.reachable_share < 1 ? shareBelowOne(q.reachable_share) : "",
     ]),
   };
+}
+
+/** A share below 1 never shown as "100 %": 0.999 reads "99.9 %". */
+export function shareBelowOne(v: number): string {
+  return Math.round(100 * v) < 100 ? fmtPct(v) : `${(Math.floor(1000 * v) / 10).toFixed(1)} %`;
 }
 
 /** Backtests of the overall and report-group fits (per-task fits are in the JSON and CSV). */
@@ -102,16 +107,24 @@ function backtestRow(f: FitRow): string[] {
   ];
 }
 
-/** Curves of the overall scope without a fit, and why (per-task curves without one are only counted). */
+/** Curves without a fit, grouped by why; per-task curves only counted (they are in the JSON). */
 export function unfittedText(a: Analysis): string | null {
   const c = a.curves;
   if (!c || c.unfitted.length === 0) return null;
   const tasks = new Set(a.tasks.map((t) => t.task));
-  const shown = c.unfitted.filter((u) => !tasks.has(u.scope));
-  const perTask = c.unfitted.length - shown.length;
-  const parts = shown.map((u) => `${curveName(u)} (${u.scope}): ${u.reason}`);
+  const byReason = new Map<string, string[]>();
+  let perTask = 0;
+  for (const u of c.unfitted) {
+    if (tasks.has(u.scope)) {
+      perTask++;
+      continue;
+    }
+    const name = u.scope === "overall" ? curveName(u) : `${curveName(u)} (${u.scope})`;
+    byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), name]);
+  }
+  const parts = [...byReason].map(([reason, names]) => `${names.join(", ")} (${reason})`);
   if (perTask > 0) parts.push(`${perTask} per-task curve(s)`);
-  return `Not fitted: ${parts.join("; ")}.`;
+  return `No fitted curve: ${parts.join("; ")}.`;
 }
 
 /** How the fits were made, for the Method notes. */

@@ -282,6 +282,7 @@ describe("learning-curve fits in the report (issue 21)", () => {
     expect(html).toContain(`<td class="l">B_2 &#38; 50% {x} STL 10</td>`);
     expect(html).toContain('<td class="meh">extrapolated</td>');
     expect(html).toContain('<figure class="chart" id="worth">');
+    expect(html).toContain("No fitted curve: B3 STL (1 distinct budget(s); a curve needs at least 3");
     expect(html).toMatch(/<li>Learning-curve fits \(score against examples per task[^<]*family auto/);
     const md = renderMarkdown(a);
     expect(md).toContain("## Budget to reach each baseline (fitted curves)");
