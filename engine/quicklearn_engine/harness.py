@@ -22,6 +22,7 @@ from .generate import generate_batch_ids, length_batches
 from .models import LoadedModel, restore
 from .spec import parse_spec
 from .train import make_optimizer, make_scheduler, train
+from .train_config import resolve_train_config
 
 SHAPES = {
     "t5-xl-shape": dict(d_model=2048, d_ff=5120, num_layers=24, num_decoder_layers=24, num_heads=32, d_kv=64),
@@ -197,7 +198,8 @@ def engine_train(
 ):
     spec = engine_spec(gradient_checkpointing, placement.device.type, placement.precision)
     with tempfile.TemporaryDirectory() as tmp:
-        result = train(model, examples, spec, SEQ2SEQ, PAD, placement, Path(tmp) / "ckpt", lambda e: None)
+        config = resolve_train_config(spec, SEQ2SEQ, PAD, placement, len(examples), Path(tmp) / "ckpt")
+        result = train(model, examples, config, lambda e: None)
     if gradient_checkpointing:
         model.gradient_checkpointing_disable()
     timed = result.log[warmup_steps:]  # warm-up steps: allocator, kernels, optimizer state
@@ -247,8 +249,10 @@ def per_run_overhead(model, pristine, placement: Placement, spec, n_predictions:
     loaded = LoadedModel(("bench",), model, None, SEQ2SEQ, "t5", placement.device, pristine, 0.0, dirty=True)
     started = clock.now()
     restore(loaded)
-    optimizer = make_optimizer(model, spec.train, placement.device)
-    make_scheduler(optimizer, spec.train, 100)
+    # A config for 100 steps: the scheduler's set-up cost does not depend on the count.
+    config = resolve_train_config(spec, SEQ2SEQ, PAD, placement, 100 * EFFECTIVE_BATCH, Path("unused"))
+    optimizer = make_optimizer(model, config)
+    make_scheduler(optimizer, config)
     with tempfile.TemporaryDirectory() as tmp:
         rows = ({"id": f"syn-{i}", "task": "syn", "prediction": "some words"} for i in range(n_predictions))
         write_jsonl_atomic(Path(tmp) / "predictions.jsonl", rows)

@@ -20,6 +20,7 @@ from .generate import generate
 from .models import ModelCache
 from .spec import RunSpec
 from .train import train
+from .train_config import resolve_train_config
 
 OUTPUT_FILES = ("predictions.jsonl", "train_log.jsonl", "stats.json")
 
@@ -103,10 +104,9 @@ def execute(
             files = spec.train.files
             examples, trunc = _read_and_encode(spec, files, tokenizer, arch, chat, "train", timings, emit)
             loaded.dirty = True
-            result = train(
-                model, examples, spec, arch, tokenizer.pad_token_id, placement, out / "checkpoint",
-                emit, par,
-            )  # fmt: skip
+            pad_id, ckpt = tokenizer.pad_token_id, out / "checkpoint"
+            config = resolve_train_config(spec, arch, pad_id, placement, len(examples), ckpt)
+            result = train(model, examples, config, emit, par)
             model = result.model
             timings.update(
                 train_setup_s=result.setup_s, train_s=result.train_s, checkpoint_s=result.checkpoint_s

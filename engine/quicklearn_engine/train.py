@@ -11,26 +11,21 @@ Semantics (docs/engine.md has the why):
   data order is a pure function of (seed, epoch), so a resumed run replays exactly what was left.
 """
 
-import hashlib
-import json
 import math
-import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 
 from .architecture import Architecture
+from .checkpoint import read_checkpoint, rng_state, set_rng_state, write_checkpoint
 from .data import Example
-from .device import Placement
 from .distributed import Single
 from .errors import EngineError
-from .spec import RunSpec, TrainSpec
+from .train_config import TrainConfig
 
-CHECKPOINT_FILE = "state.pt"
 PROGRESS_EVERY_S = 0.5
 
 
@@ -53,15 +48,6 @@ def step_groups(n: int, batch: int, seed: int, epoch: int) -> list[list[int]]:
     g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
     order = torch.randperm(n, generator=g).tolist()
     return [order[i : i + batch] for i in range(0, n, batch)]
-
-
-# What one extra micro-batch costs, in padded tokens' worth of compute (kernel launches, the autocast weight
-# casts, Python): splitting a step pays when it removes more padding than this. Rough, per device.
-MICRO_BATCH_OVERHEAD_TOKENS = {"cuda": 2048, "cpu": 256}
-
-
-def micro_batch_overhead(device: torch.device) -> int:
-    return MICRO_BATCH_OVERHEAD_TOKENS.get(device.type, 2048)
 
 
 def micro_batches(
@@ -104,40 +90,38 @@ def micro_batches(
 # ------------------------------------------------------------------------------------------- set-up
 
 
-def make_optimizer(model: torch.nn.Module, t: TrainSpec, device: torch.device):
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     # Weight decay on matrices only (nanoGPT's rule); biases and norm gains are left alone.
     groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": t.weight_decay},
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
     groups = [g for g in groups if g["params"]]
-    if t.optimizer == "adafactor":
+    if cfg.optimizer == "adafactor":
         from transformers.optimization import Adafactor
 
         return Adafactor(
-            groups, lr=t.learning_rate, scale_parameter=False, relative_step=False, warmup_init=False
+            groups, lr=cfg.learning_rate, scale_parameter=False, relative_step=False, warmup_init=False
         )
-    return torch.optim.AdamW(
-        groups, lr=t.learning_rate, betas=(0.9, 0.999), eps=1e-8, fused=device.type == "cuda"
+    fused = cfg.placement.device.type == "cuda"
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(0.9, 0.999), eps=1e-8, fused=fused)
+
+
+def make_scheduler(optimizer, cfg: TrainConfig):
+    from transformers import get_scheduler
+
+    return get_scheduler(
+        cfg.lr_schedule, optimizer, num_warmup_steps=cfg.warmup_steps, num_training_steps=cfg.total_steps
     )
 
 
-def make_scheduler(optimizer, t: TrainSpec, total_steps: int):
-    from transformers import get_scheduler
-
-    name = t.lr_schedule
-    if name == "constant" and t.warmup_steps > 0:
-        name = "constant_with_warmup"
-    return get_scheduler(name, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=total_steps)
-
-
-def apply_lora(model: torch.nn.Module, t: TrainSpec, arch: Architecture):
+def apply_lora(model: torch.nn.Module, cfg: TrainConfig):
     from peft import LoraConfig, get_peft_model
 
-    lora = t.lora
+    lora = cfg.lora
     config = LoraConfig(
-        task_type=arch.lora_task_type(),
+        task_type=cfg.arch.lora_task_type(),
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
@@ -149,103 +133,46 @@ def apply_lora(model: torch.nn.Module, t: TrainSpec, arch: Architecture):
         raise EngineError("bad_spec", f"train.lora: {str(e).splitlines()[0]}") from None
 
 
-# ------------------------------------------------------------------------------------------- checkpoints
-
-
-def fingerprint(spec: RunSpec) -> str:
-    """What must match for a checkpoint to be resumed: everything that shapes training, data included."""
-    h = hashlib.sha256()
-    # train.parallel is left out: DDP and FSDP make the same update (a checkpoint's layout is checked apart).
-    unrelated = {"eval": True, "output_dir": True, "save_model": True, "run_id": True, "train": {"parallel"}}
-    if spec.template == "none":
-        unrelated["template"] = True  # as before the field existed: earlier checkpoints still resume
-    relevant = spec.model_dump(exclude=unrelated)
-    h.update(json.dumps(relevant, sort_keys=True).encode())
-    for name in spec.train.files:
-        with open(name, "rb") as f:
-            h.update(hashlib.file_digest(f, "sha256").digest())
-    return h.hexdigest()
-
-
-def save_checkpoint(folder: Path, state: dict) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{CHECKPOINT_FILE}.tmp-{os.getpid()}"
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, folder / CHECKPOINT_FILE)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def rng_state() -> dict:
-    return {
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "python": random.getstate(),
-    }
-
-
-def set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    if state["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-    random.setstate(state["python"])
-
-
 # ------------------------------------------------------------------------------------------- the loop
 
 
 def train(
     model: torch.nn.Module,
     examples: list[Example],
-    spec: RunSpec,
-    arch: Architecture,
-    pad_id: int,
-    placement: Placement,
-    checkpoint_dir: Path,
+    cfg: TrainConfig,
     emit: Callable[[dict], None],
     par: Single | None = None,
 ) -> TrainResult:
-    t = spec.train
     par = par or Single()  # data parallelism across processes (distributed.py); Single: one process
     started = time.perf_counter()
-    device = placement.device
-    torch.manual_seed(spec.seed)
-    random.seed(spec.seed)
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
     base = model
-    if t.lora is not None:
-        model = apply_lora(model, t, arch)
-    if t.gradient_checkpointing:
+    if cfg.lora is not None:
+        model = apply_lora(model, cfg)
+    if cfg.gradient_checkpointing:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        if t.lora is not None:
+        if cfg.lora is not None:
             base.enable_input_require_grads()
-    fwd = par.wrap(model, device)  # the model forward and backward go through (DDP under torchrun)
-    optimizer = make_optimizer(model, t, device)
-    mb_overhead = micro_batch_overhead(device)
-    steps_per_epoch = math.ceil(len(examples) / t.effective_batch_size)
-    total_steps = max(1, math.ceil(t.epochs * steps_per_epoch))
-    scheduler = make_scheduler(optimizer, t, total_steps)
+    fwd = par.wrap(
+        model, cfg.placement.device
+    )  # the model forward and backward go through (DDP under torchrun)
+    optimizer = make_optimizer(model, cfg)
+    steps_per_epoch, total_steps = cfg.steps_per_epoch, cfg.total_steps
+    scheduler = make_scheduler(optimizer, cfg)
     result = TrainResult(model=model)
 
     # Resume from a checkpoint of the same training (same spec and data), else start afresh.
     start_step = 0
-    ckpt_path = checkpoint_dir / CHECKPOINT_FILE
-    fp = fingerprint(spec) if t.checkpoints else ""
-    if t.checkpoints and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if state.get("fingerprint") != fp or state.get("layout", "plain") != par.layout:
-            why = "a different spec or data" if state.get("fingerprint") != fp else "another train.parallel"
-            message = f"{checkpoint_dir}: checkpoint is from {why}; starting afresh"
-            emit({"type": "warning", "message": message})
-        else:
-            par.load_training_state(model, optimizer, state, t.lora is not None)
-            scheduler.load_state_dict(state["scheduler"])
-            set_rng_state(state["rng"])
-            start_step = state["step"]
-            result.log = state["log"]
-            result.resumed_from_step = start_step
-            emit({"type": "log", "message": f"resumed from checkpoint at step {start_step}/{total_steps}"})
+    state = read_checkpoint(cfg.checkpoint, par.layout, emit) if cfg.checkpoint else None
+    if state is not None:
+        par.load_training_state(model, optimizer, state, cfg.lora is not None)
+        scheduler.load_state_dict(state["scheduler"])
+        set_rng_state(state["rng"])
+        start_step = state["step"]
+        result.log = state["log"]
+        result.resumed_from_step = start_step
+        emit({"type": "log", "message": f"resumed from checkpoint at step {start_step}/{total_steps}"})
     result.setup_s = time.perf_counter() - started
 
     model.train()
@@ -257,23 +184,26 @@ def train(
         step_started = time.perf_counter()
         epoch = step // steps_per_epoch
         if epoch != groups_epoch:
-            groups, groups_epoch = step_groups(len(examples), t.effective_batch_size, spec.seed, epoch), epoch
+            groups, groups_epoch = (
+                step_groups(len(examples), cfg.effective_batch_size, cfg.seed, epoch),
+                epoch,
+            )
         group = [examples[i] for i in groups[step % steps_per_epoch]]
-        n_tokens = sum(arch.predicted_tokens(e) for e in group)
+        n_tokens = sum(cfg.arch.predicted_tokens(e) for e in group)
         total_loss = 0.0
         # Under torchrun this process takes its share of the step; n_tokens stays the whole step's count.
-        split = lambda g: micro_batches(g, t.max_tokens_per_batch, arch, mb_overhead)  # noqa: E731
+        split = lambda g: micro_batches(g, cfg.max_tokens_per_batch, cfg.arch, cfg.micro_batch_overhead)  # noqa: E731
         for mb, weight, last in par.micro_steps(group, split):
-            batch = arch.collate(mb, pad_id, device)
+            batch = cfg.arch.collate(mb, cfg.pad_id, cfg.placement.device)
             with par.accumulating(fwd, last):
-                with placement.autocast():
-                    loss = arch.loss_sum(fwd, base, batch)
+                with cfg.placement.autocast():
+                    loss = cfg.arch.loss_sum(fwd, base, batch)
                 (loss * (weight * par.grad_scale) / max(n_tokens, 1)).backward()
             total_loss += loss.item() * weight
         total_loss = par.sum(total_loss)
         grad_norm = None
-        if t.max_grad_norm is not None:
-            norm = torch.nn.utils.clip_grad_norm_(params, t.max_grad_norm)
+        if cfg.max_grad_norm is not None:
+            norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP: a DTensor
         lr = scheduler.get_last_lr()[0]
         optimizer.step()
@@ -312,20 +242,15 @@ def train(
                 }
             )
 
-        # Every N steps when N is set, else at epoch ends. Not both: a 3B checkpoint is ~33 GB, and the
-        # short single-task runs of a sweep should restart from step 0 rather than pay for one.
-        every = t.checkpoint_every_steps
-        at_epoch_end = (step + 1) % steps_per_epoch == 0 or step + 1 == total_steps
-        due = (step + 1) % every == 0 if every else at_epoch_end
-        if t.checkpoints and due:
+        if cfg.checkpoint and cfg.checkpoint.due(step + 1, steps_per_epoch, total_steps):
             c0 = time.perf_counter()
             # Gathered on every rank under FSDP (a collective); None on the ranks that do not write.
-            state = par.training_state(model, optimizer, t.lora is not None)
+            state = par.training_state(model, optimizer, cfg.lora is not None)
             if state is not None:
-                save_checkpoint(
-                    checkpoint_dir,
+                write_checkpoint(
+                    cfg.checkpoint.folder,
                     {
-                        "fingerprint": fp,
+                        "fingerprint": cfg.checkpoint.fingerprint,
                         "layout": par.layout,
                         "step": step + 1,
                         **state,
@@ -334,7 +259,7 @@ def train(
                         "log": result.log,
                     },
                 )
-                emit({"type": "checkpoint", "step": step + 1, "path": str(checkpoint_dir)})
+                emit({"type": "checkpoint", "step": step + 1, "path": str(cfg.checkpoint.folder)})
             result.checkpoint_s += time.perf_counter() - c0
     result.train_s = time.perf_counter() - train_started
     del optimizer, scheduler  # AdamW's state (2x the weights) goes before unwrap gathers the full weights

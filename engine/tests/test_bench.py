@@ -25,6 +25,7 @@ from quicklearn_engine.harness import (
 )
 from quicklearn_engine.spec import parse_spec
 from quicklearn_engine.train import micro_batches, step_groups, train
+from quicklearn_engine.train_config import resolve_train_config
 
 CPU = Placement(torch.device("cpu"), "fp32")
 
@@ -152,9 +153,8 @@ def test_engine_loss_curve_matches_the_thesis_recipe_on_real_data(superni_model_
 
     engine_model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=torch.float32)
     torch.manual_seed(seed)
-    result = train(
-        engine_model, examples, spec, SEQ2SEQ, tokenizer.pad_token_id, CPU, tmp_path, lambda e: None
-    )
+    config = resolve_train_config(spec, SEQ2SEQ, tokenizer.pad_token_id, CPU, len(examples), tmp_path)
+    result = train(engine_model, examples, config, lambda e: None)
     engine = [r["loss"] for r in result.log]
 
     ref_model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=torch.float32)

@@ -15,6 +15,7 @@ from quicklearn_engine.models import ModelCache, load_model
 from quicklearn_engine.run import execute
 from quicklearn_engine.spec import parse_spec
 from quicklearn_engine.train import train
+from quicklearn_engine.train_config import resolve_train_config
 
 
 def read_jsonl(path) -> list[dict]:
@@ -139,16 +140,9 @@ def test_lora_changes_only_adapter_weights(tiny_t5, toy_dir):
     examples, _ = encode(
         read_rows(spec.train.files, True), loaded.tokenizer, SEQ2SEQ, 1024, 128, spec.encoding, True
     )
-    peft_model = train(
-        loaded.model,
-        examples,
-        spec,
-        SEQ2SEQ,
-        0,
-        Placement(torch.device("cpu"), "fp32"),
-        toy_dir / "ckpt",
-        lambda e: None,
-    ).model
+    placement = Placement(torch.device("cpu"), "fp32")
+    config = resolve_train_config(spec, SEQ2SEQ, 0, placement, len(examples), toy_dir / "ckpt")
+    peft_model = train(loaded.model, examples, config, lambda e: None).model
     lora, base_changed = {}, []
     for name, p in peft_model.named_parameters():
         if "lora_" in name:
