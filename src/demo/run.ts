@@ -10,7 +10,9 @@ import {
   type Executor,
   type ExecutorEvents,
   type StatusSummary,
+  type StudyRounds,
 } from "../runner/index.js";
+import type { StudySpec } from "../study/index.js";
 import { ensureBaseModel, type BaseModelResult } from "./base-model.js";
 import { demoStudy, DEMO_SUPERNI } from "./study.js";
 import { demoSummary } from "./summary.js";
@@ -30,6 +32,11 @@ export interface DemoOptions {
   /** Lets the caller stop the study (Ctrl-C) once its executor exists. */
   onExecutor?: (executor: Executor) => void;
   workers?: number;
+  /**
+   * `demo --search`: the instruction-tuned arm's budgets searched against B3 (study.ts, SEARCH_BLOCK); the
+   * caller gives the search's rounds (they join the runner and the analysis: src/cli/search-loop.ts).
+   */
+  search?: (spec: StudySpec) => StudyRounds;
 }
 
 export interface DemoResult {
@@ -64,7 +71,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       `zero-shot eval, scoring (${workers} CPU worker${workers > 1 ? "s" : ""})`,
   );
   const executor = new LocalExecutor(workerSlots({ cpu: true, maxParallel: workers }), startEngineWorker);
-  const run = await runStudy(demoStudy(out, opts.quick), {
+  const study = demoStudy(out, opts.quick, opts.search !== undefined);
+  const run = await runStudy(study, {
     out,
     superni: DEMO_SUPERNI,
     preset: "demo",
@@ -72,6 +80,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     executor,
     events: opts.events,
     onExecutor: opts.onExecutor,
+    rounds: opts.search?.(study.spec),
     onData: (done, total) => {
       if (done === total) opts.say(`      data: built ${total} tasks`);
     },

@@ -43,7 +43,32 @@ const QUICK_KNOBS: Partial<DemoKnobs> = {
  * `quick` renders the preset with QUICK_KNOBS (values and the comments quoting them), so STUDY/study.yaml
  * shows what ran.
  */
-export function demoStudy(out: string, quick: boolean): LoadedStudy {
+export function demoStudy(out: string, quick: boolean, search = false): LoadedStudy {
+  const study = demoGrid(out, quick);
+  if (!search) return study;
+  const text = study.text + SEARCH_BLOCK;
+  const source = `${study.source} with --search`;
+  return { ...study, spec: parseStudyYaml(text, source), text, source };
+}
+
+/**
+ * `demo --search`: the instruction-tuned arm's budgets searched against the supervised baseline B3 (all 200
+ * examples per task) instead of its grid of 10, 20 and 50: where does it reach 90 % of B3's score?
+ */
+export const SEARCH_BLOCK = `
+# quicklearn demo --search: the instruction-tuned arm's single-task budgets are searched (its listed budgets
+# stay for MTL): each round fits its curve and runs the budget that most narrows where it reaches 90 % of B3.
+search:
+  target: { share_of: { arm: B3, setting: stl, budget: all }, share: 0.9 }
+  arms: [inst]
+  settings: [stl]
+  min_budget: 5
+  max_budget: all
+  tolerance: 0.25
+  max_rounds: 5
+`;
+
+function demoGrid(out: string, quick: boolean): LoadedStudy {
   const full = loadPreset("demo", out);
   if (!quick) return full;
   const changed = Object.keys(QUICK_KNOBS)

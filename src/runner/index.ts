@@ -2,6 +2,8 @@ export {
   StudyStore,
   openStudy,
   planFile,
+  SEARCH_STATES,
+  type SearchRecord,
   type RunState,
   type RunStatus,
   type RunFile,
@@ -13,8 +15,8 @@ export { LocalExecutor, type LocalMtl } from "./local.js";
 export { workerSlots, type WorkerSlot, type StartEngine, type DeviceOptions } from "./slots.js";
 export { DagScheduler, type SchedRun } from "./scheduler.js";
 export { runWorker, selectRuns, parseShard, type WorkerOptions, type WorkerSummary } from "./worker.js";
-export { runStudy, type RunStudyOptions, type RunStudyResult } from "./run-study.js";
-export { prepareStudy, executionRuns, type Prepared } from "./prepare.js";
+export { runStudy, type RunStudyOptions, type RunStudyResult, type StudyRounds } from "./run-study.js";
+export { prepareStudy, executionRuns, type Design, type Prepared } from "./prepare.js";
 export {
   preflight,
   PreflightError,

@@ -1,10 +1,19 @@
 import { buildData, type DataManifest } from "../data/index.js";
 import { studyContext, superniDir, type StudyContext } from "../study/context.js";
-import { planStudy, type Plan, type PlannedRun } from "../study/plan.js";
-import type { LoadedStudy } from "../study/spec.js";
+import { planStudy, type Plan, type PlanContext, type PlannedRun } from "../study/plan.js";
+import type { LoadedStudy, StudySpec } from "../study/spec.js";
 import { UserError } from "../util/errors.js";
 import type { ExecutionRun } from "./executor.js";
-import type { StudyStore } from "./store/index.js";
+import type { SearchRecord, StudyStore } from "./store/index.js";
+
+/**
+ * A study planned round by round (an adaptive budget search): the plan of the rounds so far, the spec its
+ * data build needs (budgets the search chose included), and plan.json's record of the search.
+ */
+export type Design = (
+  store: StudyStore,
+  ctx: PlanContext,
+) => Promise<{ plan: Plan; spec: StudySpec; search: SearchRecord }>;
 
 /**
  * Everything `run` does before executing: plan, record the plan in the store, build the data the plan
@@ -28,6 +37,8 @@ export async function prepareStudy(
     superni?: string | null;
     preset: string | null;
     onData?: (done: number, total: number, task: string) => void;
+    /** Plans the study instead of planStudy (a searched study's rounds so far). */
+    design?: Design;
   },
 ): Promise<Prepared> {
   if (!superniDir(study, opts.superni))
@@ -36,10 +47,14 @@ export async function prepareStudy(
       "pass --superni DIR (a folder with tasks/ and splits/default/), or set superni: in the spec",
     );
   const context = await studyContext(study, { superni: opts.superni, preset: opts.preset });
-  const plan = planStudy(study.spec, context.plan);
+  const designed = opts.design
+    ? await opts.design(store, context.plan)
+    : { plan: planStudy(study.spec, context.plan), spec: study.spec, search: undefined };
+  const plan = designed.plan;
   const notes: string[] = [];
-  await store.writePlan(plan, study.text);
-  if (await ensureData(store, study, context, opts.onData)) notes.push("built the study's data in data/");
+  await store.writePlan(plan, study.text, designed.search);
+  if (await ensureData(store, designed.spec, context, opts.onData))
+    notes.push("built the study's data in data/");
   const done = await reconcileStates(store, plan.runs, notes);
   return { plan, context, done, notes };
 }
@@ -47,11 +62,10 @@ export async function prepareStudy(
 /** Build STUDY/data unless a build with (at least) the needed inputs is there. Returns whether it built. */
 async function ensureData(
   store: StudyStore,
-  study: LoadedStudy,
+  spec: StudySpec,
   context: StudyContext,
   onProgress?: (done: number, total: number, task: string) => void,
 ): Promise<boolean> {
-  const spec = study.spec;
   const trainArms = spec.arms.filter((a) => !a.settings.includes("prefinetune"));
   const pftArms = spec.arms.filter((a) => a.settings.includes("prefinetune"));
   // A build needs one budget even when no arm trains on the downstream tasks: "1" is the smallest file.

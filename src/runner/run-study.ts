@@ -6,7 +6,7 @@ import { UserError } from "../util/errors.js";
 import type { ExecutionSummary, Executor, ExecutorEvents } from "./executor.js";
 import { describeHolder, FileLock } from "./lock.js";
 import { isPreflightError, preflight, PreflightError, type PreflightOptions } from "./preflight.js";
-import { executionRuns, prepareStudy, type Prepared } from "./prepare.js";
+import { executionRuns, prepareStudy, type Design, type Prepared } from "./prepare.js";
 import { writeResults, type Results } from "./results.js";
 import { StudyStore, type StatusSummary } from "./store/index.js";
 
@@ -24,6 +24,18 @@ export interface RunStudyOptions {
   onExecutor?: (executor: Executor) => void;
   /** Check the device, models, data and disk before the first run (`quicklearn check`); null: skip. */
   preflight?: PreflightOptions | null;
+  /** A study that grows round by round (an adaptive budget search); absent: the spec's grid, in one go. */
+  rounds?: StudyRounds;
+}
+
+/**
+ * Rounds of a growing study: `design` plans the rounds so far; after a round ran with every run done,
+ * `next` reads its results and says whether a new round follows (design then plans it too). The runner
+ * only calls them: choosing the next round is the caller's (the analysis is downstream of the runner).
+ */
+export interface StudyRounds {
+  design: Design;
+  next(store: StudyStore): Promise<boolean>;
 }
 
 export interface RunStudyResult {
@@ -72,7 +84,8 @@ async function runLocked(
       "wait for it to finish or stop it (Ctrl-C); a crashed holder's lock expires by itself (at once on the same host)",
     );
   try {
-    const prepared = await prepareStudy(store, study, opts);
+    const design = opts.rounds?.design;
+    let prepared = await prepareStudy(store, study, { ...opts, design });
     if (opts.preflight) {
       const findings = await preflight(store, opts.preflight);
       if (findings.some((f) => !f.ok))
@@ -81,24 +94,38 @@ async function runLocked(
           `quicklearn check ${opts.out} lists every check; fix these, or pass --no-check to run anyway`,
         );
     }
-    const view = opts.events?.(prepared.plan.runs.length, prepared.done.size);
-    for (const note of prepared.notes) view?.note?.(note);
     opts.onExecutor?.(opts.executor);
-    let summary: ExecutionSummary;
-    try {
-      summary = await opts.executor.execute({
-        store,
-        runs: executionRuns(prepared.plan),
-        done: prepared.done,
-        retries: opts.retries,
-        events: view,
-      });
-    } finally {
-      view?.stop?.();
+    let summary = await execute(store, prepared, opts);
+    // A growing study: another round while every run so far is done and the caller asks for one.
+    while (opts.rounds && !summary.stopped && summary.failed.length === 0 && summary.notRun === 0) {
+      const more = await opts.rounds.next(store);
+      prepared = await prepareStudy(store, study, { ...opts, design });
+      if (!more) break;
+      summary = await execute(store, prepared, opts);
     }
     const results = await writeResults(store);
     return { prepared, summary, status: await store.summary(), results };
   } finally {
     await acquired.lock.release();
+  }
+}
+
+async function execute(
+  store: StudyStore,
+  prepared: Prepared,
+  opts: RunStudyOptions,
+): Promise<ExecutionSummary> {
+  const view = opts.events?.(prepared.plan.runs.length, prepared.done.size);
+  for (const note of prepared.notes) view?.note?.(note);
+  try {
+    return await opts.executor.execute({
+      store,
+      runs: executionRuns(prepared.plan),
+      done: prepared.done,
+      retries: opts.retries,
+      events: view,
+    });
+  } finally {
+    view?.stop?.();
   }
 }

@@ -216,7 +216,7 @@ export function planStudy(spec: StudySpec, ctx: PlanContext): Plan {
     metric: spec.evaluation.metric,
     arms,
     runs,
-    totals: totalsOf(runs, ctx),
+    totals: planTotals(runs, ctx),
   };
 }
 
@@ -242,7 +242,8 @@ function defaultRole(arm: ArmSpec): Role {
 
 /** Each budget of an arm with each data replicate of it; `all` is the same examples in every replicate. */
 function budgetDraws(arm: ArmSpec, spec: StudySpec): [budget: string, replicate: number][] {
-  return arm.budgets!.flatMap((budget) =>
+  // A searched arm may have no budgets of its own: src/study/search.ts plans its runs.
+  return (arm.budgets ?? []).flatMap((budget) =>
     Array.from({ length: budget === "all" ? 1 : spec.data_replicates }, (_, r): [string, number] => [
       budget,
       r,
@@ -347,7 +348,8 @@ function runId(r: RunShape, hash: string): string {
   return `${prefix}-${hash}`;
 }
 
-function totalsOf(runs: PlannedRun[], ctx: PlanContext): PlanTotals {
+/** Counts and volumes of some planned runs (a plan's totals; a searched plan's after it keeps some runs). */
+export function planTotals(runs: readonly PlannedRun[], ctx: PlanContext): PlanTotals {
   const by_setting: Record<Setting, number> = { stl: 0, mtl: 0, prefinetune: 0, eval: 0 };
   let passes = 0;
   let tokens = 0;

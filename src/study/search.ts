@@ -1,5 +1,5 @@
 import { UserError } from "../util/errors.js";
-import { planStudy, type PlanContext, type PlannedRun } from "./plan.js";
+import { planStudy, planTotals, type Plan, type PlanContext, type PlannedRun } from "./plan.js";
 import { checkSearchAgainst, SearchSpec, type RunRef } from "./search-spec.js";
 import { formatPath, type StudySpec } from "./spec.js";
 
@@ -118,6 +118,82 @@ export function searchRuns(
       wanted.has(runKey(r.arm, r.setting, r.budget, null)),
   );
 }
+
+/** The budgets of each searched curve so far, by curveKey (a curve absent here has none yet). */
+export type SearchBudgets = ReadonlyMap<string, readonly SearchBudget[]>;
+
+/** The run a target names ({arm, setting, budget}), or null for an absolute score. */
+export function targetRef(search: SearchSpec): RunRef | null {
+  const t = search.target;
+  return "share_of" in t ? t.share_of : "arm" in t ? t : null;
+}
+
+/**
+ * The plan of a searched study with its curves at the given budgets: every run of the arms and settings not
+ * searched (their own budgets), the target's runs, and each searched curve's runs at its budgets, with the
+ * grid's ids. `spec` is the study with those budgets written into its arms: what the data build needs.
+ */
+export function searchPlan(
+  spec: StudySpec,
+  ctx: PlanContext,
+  budgets: SearchBudgets,
+): { spec: StudySpec; plan: Plan } {
+  const search = spec.search!;
+  const labels = new Map<string, Set<string>>();
+  for (const curve of searchedCurves(search, ctx.tasks)) {
+    const all = allSize(curve, ctx);
+    labels.set(
+      curveKey(curve),
+      new Set((budgets.get(curveKey(curve)) ?? []).map((b) => budgetLabel(b, all))),
+    );
+  }
+  const ref = targetRef(search);
+  const arms = spec.arms.map((arm) => {
+    const extra = [...labels].filter(([key]) => key.split("/")[0] === arm.name).flatMap(([, l]) => [...l]);
+    if (ref?.arm === arm.name && ref.budget !== undefined) extra.push(ref.budget);
+    const all = [...new Set([...(arm.budgets ?? []), ...extra])];
+    return all.length > 0 ? { ...arm, budgets: all } : arm;
+  });
+  const grown = { ...spec, arms };
+  const own = new Map(spec.arms.map((a) => [a.name, new Set(a.budgets ?? [])]));
+  const keep = (r: PlannedRun): boolean => {
+    if (r.budget === null) return true;
+    if (search.arms.includes(r.arm) && (search.settings as string[]).includes(r.setting)) {
+      const task = search.per_task ? r.task : null;
+      return labels.get(curveKey({ arm: r.arm, setting: r.setting as "stl", task }))?.has(r.budget) ?? false;
+    }
+    if (ref && r.arm === ref.arm && r.setting === ref.setting && r.budget === ref.budget) return true;
+    return own.get(r.arm)?.has(r.budget) ?? false;
+  };
+  const planned = planStudy(grown, ctx);
+  const runs = planned.runs.filter(keep);
+  return { spec: grown, plan: { ...planned, runs, totals: planTotals(runs, ctx) } };
+}
+
+/** Round 0's budgets of every searched curve: the starting design (the target's runs come with the plan). */
+export function roundZeroBudgets(spec: StudySpec, ctx: PlanContext): Map<string, SearchBudget[]> {
+  const search = spec.search!;
+  return new Map(
+    searchedCurves(search, ctx.tasks).map((c) => [curveKey(c), startingBudgets(budgetRange(search, c, ctx))]),
+  );
+}
+
+/**
+ * The most a search can cost: round 0, then every later round (max_rounds in all) running each curve at
+ * max_budget, its dearest budget. An upper bound for `quicklearn plan`; a search usually stops earlier.
+ */
+export function searchWorstCase(spec: StudySpec, ctx: PlanContext): PlannedRun[] {
+  const search = spec.search!;
+  const round0 = searchPlan(spec, ctx, roundZeroBudgets(spec, ctx)).plan.runs;
+  const later = searchedCurves(search, ctx.tasks).flatMap((curve) => {
+    const runs = searchRuns(spec, ctx, [{ curve, budgets: [search.max_budget] }]);
+    return Array.from({ length: search.max_rounds - 1 }, () => runs).flat();
+  });
+  return [...round0, ...later];
+}
+
+/** The dense grid a search is weighed against (issue 17): 10, 20, 50, 100, 200, 500, 1000 and all. */
+export const DENSE_GRID: readonly SearchBudget[] = [10, 20, 50, 100, 200, 500, 1000, "all"];
 
 /** The runs that measure a target ({arm, setting, budget}): round 0 runs them beside the starting design. */
 export function targetRuns(spec: StudySpec, ctx: PlanContext, ref: RunRef): PlannedRun[] {

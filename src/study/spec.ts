@@ -7,6 +7,7 @@ import { MAX_REPLICATES } from "../data/build.js";
 import { ENCODINGS } from "../data/encodings.js";
 import { EvalSpec, RunSpec, TrainFields } from "../engine/spec.js";
 import { UserError } from "../util/errors.js";
+import { checkSearchAgainst, SearchSpec } from "./search-spec.js";
 
 /**
  * The study spec: what a user writes in STUDY.yaml (or what a preset expands to).
@@ -113,13 +114,8 @@ export const Arm = z
         path: ["settings"],
         message: "a prefinetune arm has the one setting [prefinetune]",
       });
+    // Budgets an stl/mtl arm needs are checked by the study: a searched arm may leave them out.
     const trains = s.has("stl") || s.has("mtl");
-    if (trains && !arm.budgets)
-      ctx.addIssue({
-        code: "custom",
-        path: ["budgets"],
-        message: "required for stl/mtl settings (e.g. [100, all])",
-      });
     if (!trains && arm.budgets)
       ctx.addIssue({ code: "custom", path: ["budgets"], message: "only stl and mtl settings take budgets" });
     if (arm.budgets && new Set(arm.budgets).size !== arm.budgets.length)
@@ -161,8 +157,26 @@ export const StudySpec = z
     evaluation: Evaluation.default({ variant: "superni", metric: "rougeL" }),
     prefinetune: Prefinetune.nullable().optional(),
     arms: z.array(Arm).min(1),
+    /** An adaptive budget search (docs/studies.md, "Searching budgets"): which arms' budgets are searched. */
+    search: SearchSpec.optional(),
   })
   .superRefine((study, ctx) => {
+    study.arms.forEach((arm, i) => {
+      // A searched setting takes its budgets from the search; every other stl/mtl setting needs its own.
+      const searched = study.search?.arms.includes(arm.name) ? study.search.settings : [];
+      const unsearched = arm.settings.filter(
+        (s) => (s === "stl" || s === "mtl") && !(searched as string[]).includes(s),
+      );
+      if (unsearched.length > 0 && !arm.budgets)
+        ctx.addIssue({
+          code: "custom",
+          path: ["arms", i, "budgets"],
+          message: "required for stl/mtl settings (e.g. [100, all])",
+        });
+    });
+    if (study.search)
+      for (const [path, message] of checkSearchAgainst(study.search, study))
+        ctx.addIssue({ code: "custom", path: ["search", ...path], message });
     const names = new Map<string, number>();
     study.arms.forEach((arm, i) => {
       if (names.has(arm.name))

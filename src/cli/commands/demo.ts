@@ -8,6 +8,7 @@ import { UserError } from "../../util/errors.js";
 import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { studyDirArg } from "../study-dir.js";
+import { searchRounds } from "../search-loop.js";
 
 /** `quicklearn demo`: the offline demo study (src/demo), the README's main command. */
 export function registerDemoCommand(program: Command): void {
@@ -20,8 +21,12 @@ export function registerDemoCommand(program: Command): void {
     .argument("[dir]", `the demo's study directory (created; reused to resume; default: ${DEMO_DIR})`)
     .addOption(new Option("--out <dir>", "the demo's study directory (the old form of DIR)").hideHelp())
     .option("--quick", "a shortened demo (3 tasks, smaller pre-finetuning, 1 epoch): what CI runs")
+    .option(
+      "--search",
+      "search the instruction-tuned arm's STL budgets against the supervised baseline instead of its grid",
+    )
     .option("--json", "print the outcome as one JSON document (progress stays on stderr)")
-    .addHelpText("after", example("demo", "demo --quick /tmp/demo --json"))
+    .addHelpText("after", example("demo", "demo --quick /tmp/demo --json", "demo --search /tmp/demo-search"))
     .action(async (dir, opts) => {
       const out = studyDirArg(dir, opts.out, "--out") ?? DEMO_DIR;
       const result = await withDemoInterrupts((onExecutor) =>
@@ -31,6 +36,7 @@ export function registerDemoCommand(program: Command): void {
           say: info,
           events: (total, done) => new ProgressView(total, done),
           onExecutor,
+          search: opts.search ? searchRounds : undefined,
         }),
       );
       const { status, report } = result;
@@ -44,6 +50,7 @@ export function registerDemoCommand(program: Command): void {
           summary: report.summary,
           overall: analysis.overall,
           matching: analysis.matching,
+          ...(analysis.search ? { search: analysis.search } : {}),
         });
       } else {
         const say = (line: string) => process.stdout.write(line + "\n");

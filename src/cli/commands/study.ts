@@ -44,6 +44,7 @@ import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { indexList, positiveNumber, wholeNumber } from "../parse.js";
 import { runArgs, studyDirArg } from "../study-dir.js";
+import { plannedSearch, searchPlanText, searchRounds, searchStatus } from "../search-loop.js";
 
 /**
  * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's
@@ -107,12 +108,16 @@ export function registerStudyCommands(program: Command): void {
               `write ${hub}@<commit> for a study that loads the same weights every time`,
           );
       }
-      const plan = planStudy(study.spec, context.plan);
-      if (opts.json) printJson(planFile(plan));
+      // A searched study plans its round 0 now; later rounds follow from its results.
+      const searched = study.spec.search ? plannedSearch(study.spec, context.plan) : null;
+      const plan = searched?.plan ?? planStudy(study.spec, context.plan);
+      if (opts.json) printJson(planFile(plan, searched?.search));
       else {
         // Measured GPU figures (the bench file) unless the user gives --samples-per-s.
         const measured = opts.samplesPerS === undefined ? await readMeasuredThroughput(opts.bench) : null;
         process.stdout.write(planSummary(plan, opts.samplesPerS, measured) + "\n");
+        if (searched)
+          process.stdout.write(searchPlanText(plan, searched.search, opts.samplesPerS, measured) + "\n");
       }
     });
 
@@ -149,6 +154,11 @@ export function registerStudyCommands(program: Command): void {
       const study = await loadStudyArg(file, opts.preset, resolve(out));
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
       const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
+      if (slurm && study.spec.search)
+        throw new UserError(
+          "--executor slurm cannot run a study with a search block yet: its rounds are planned on this machine",
+          "run it here (quicklearn run without --executor slurm), or list the budgets and drop the search block",
+        );
       const gpus = opts.gpus ?? (opts.cpu || slurm ? undefined : gpusFound());
       const slots = workerSlots({ cpu: opts.cpu, gpus, maxParallel: opts.maxParallel });
       const executor =
@@ -170,6 +180,7 @@ export function registerStudyCommands(program: Command): void {
             ? { gpus: slurm ? undefined : gpus, inFlight: slurm ? 1 : slots.length }
             : null,
           events: slurm ? undefined : (total, done) => new ProgressView(total, done),
+          rounds: study.spec.search ? searchRounds(study.spec) : undefined,
           onData: (done, total, task) => {
             if (done === total || done % 20 === 0) info(`data: ${done}/${total} tasks (${task})`);
           },
@@ -209,14 +220,21 @@ export function registerStudyCommands(program: Command): void {
       const store = await openStudy(dir);
       const s = await store.summary();
       const slurm = await slurmStatusSection(dir);
+      const search = (await store.readPlan()).search;
       if (opts.json) {
-        printJson(slurm ? { ...s, slurm: slurm.json } : s);
+        printJson({
+          ...s,
+          ...(search ? { search: searchStatus(search) } : {}),
+          ...(slurm ? { slurm: slurm.json } : {}),
+        });
         return;
       }
       process.stdout.write(
         `${dir}: ${s.total} runs: ${s.done} done, ${s.running} running, ${s.pending} pending, ${s.failed} failed\n`,
       );
       for (const f of s.failures) process.stdout.write(`  failed ${f.id}: ${f.error}\n`);
+      for (const c of search ? searchStatus(search) : [])
+        process.stdout.write(`  search ${c.arm} ${c.setting} ${c.scope}: round ${c.round}, ${c.state}\n`);
       if (slurm) process.stdout.write(slurm.text + "\n");
     });
 

@@ -43,6 +43,50 @@ export const PlanArm = z.object({
   finetuning: z.enum(["full", "lora"]).optional(),
 });
 
+/** Where a searched curve stands: still searching, or why it stopped (src/analysis/search, decide). */
+export const SEARCH_STATES = ["running", "converged", "max_rounds", "unreachable", "at_min_budget"] as const;
+
+/** A budget a search ran, in the round that chose it, and why. */
+export const SearchRound = z.object({
+  round: z.number().int().min(0),
+  /** The curve's key: `arm/setting`, or `arm/setting/task` for a per-task search. */
+  curve: z.string().min(1),
+  budget: z.string().min(1),
+  reason: z.string(),
+});
+
+/** A searched curve: its state, its answer so far, and what it cost beside the dense grid. */
+export const SearchCurve = z.object({
+  curve: z.string().min(1),
+  arm: z.string().min(1),
+  setting: z.enum(["stl", "mtl"]),
+  task: z.string().nullable(),
+  state: z.enum(SEARCH_STATES),
+  /** The curve's latest round (0: the starting design). */
+  round: z.number().int().min(0),
+  /** The budget at which the curve reaches the target, once stopped (null: not reached or not fitted). */
+  budget: z.number().nullable(),
+  /** Its interval; a null end: beyond every resample (the target never reached there). */
+  ci: z.tuple([z.number().nullable(), z.number().nullable()]).nullable(),
+  reason: z.string(),
+  runs: z.number().int().min(0),
+  train_sample_passes: z.number().min(0),
+  /** What the dense grid (10, 20, 50, 100, 200, 500, 1000, all) of this curve costs on the same data. */
+  grid_train_sample_passes: z.number().min(0),
+});
+
+/** plan.json's record of an adaptive budget search (issue 17): its rounds so far and every curve's state. */
+export const SearchRecord = z.object({
+  /** The target in words, e.g. "B3 stl at all" or "95 % of B3 stl at all". */
+  target: z.string(),
+  max_rounds: z.number().int().min(1),
+  curves: z.array(SearchCurve),
+  rounds: z.array(SearchRound),
+  /** The most the search can cost (every round to max_rounds at max_budget): what `plan` shows. */
+  worst_case: z.object({ runs: z.number().int().min(0), train_sample_passes: z.number().min(0) }),
+});
+export type SearchRecord = z.infer<typeof SearchRecord>;
+
 /** plan.json: the expanded DAG, the same document as `quicklearn plan --json`. */
 export const PlanFile = z.object({
   study: z.object({ name: z.string().min(1), description: z.string().optional() }),
@@ -52,6 +96,8 @@ export const PlanFile = z.object({
   arms: z.array(PlanArm),
   runs: z.array(RunRecord),
   totals: z.looseObject({ runs: z.number().int().min(0) }),
+  /** Only a study with a search block has one (a grid study's plan.json is as before). */
+  search: SearchRecord.optional(),
 });
 export type PlanFile = z.infer<typeof PlanFile>;
 
@@ -74,7 +120,7 @@ export const RunState = z.object({
 export type RunState = z.infer<typeof RunState>;
 
 /** plan.json's document for a plan (internal fields such as engine specs and volumes per run left out). */
-export function planFile(plan: Plan): PlanFile {
+export function planFile(plan: Plan, search?: SearchRecord): PlanFile {
   return {
     study: plan.study,
     preset: plan.preset,
@@ -82,6 +128,7 @@ export function planFile(plan: Plan): PlanFile {
     arms: plan.arms,
     runs: plan.runs.map(runRecord),
     totals: { ...plan.totals },
+    ...(search ? { search } : {}),
   };
 }
 

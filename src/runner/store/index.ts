@@ -10,11 +10,29 @@ import { UserError } from "../../util/errors.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/fs.js";
 import { FileDigestCache } from "../../util/digest-cache.js";
 import { isHeld } from "../lock.js";
-import { PlanFile, planFile, RunFile, runFile, RunState, type RunStatus } from "./files.js";
+import {
+  PlanFile,
+  planFile,
+  RunFile,
+  runFile,
+  RunState,
+  type RunStatus,
+  type SearchRecord,
+} from "./files.js";
 import { parseInstanceScores, type InstanceScoreLine } from "./instance-scores.js";
 import { RunStats } from "./stats.js";
 
-export { PlanFile, RunFile, RunState, RunRecord, RUN_STATUSES, planFile, type RunStatus } from "./files.js";
+export {
+  PlanFile,
+  RunFile,
+  RunState,
+  RunRecord,
+  RUN_STATUSES,
+  SEARCH_STATES,
+  SearchRecord,
+  planFile,
+  type RunStatus,
+} from "./files.js";
 export { RunStats, phaseTruncation, type PhaseTruncation, type TruncationCounts } from "./stats.js";
 export type { InstanceScoreLine } from "./instance-scores.js";
 
@@ -65,9 +83,9 @@ export class StudyStore {
    * change only where a model outside the study directory now lies elsewhere. Runs of an older plan stay
    * on disk but leave plan.json, so status and results ignore them.
    */
-  async writePlan(plan: Plan, studyYaml: string): Promise<void> {
+  async writePlan(plan: Plan, studyYaml: string, search?: SearchRecord): Promise<void> {
     await writeFileIfChanged(join(this.dir, "study.yaml"), studyYaml);
-    await writeJsonAtomic(this.planPath, planFile(plan));
+    await writeJsonAtomic(this.planPath, planFile(plan, search));
     for (const run of plan.runs) {
       const dir = this.runDir(run.id);
       await writeFileIfChanged(join(dir, "run.json"), jsonText(runFile(run)));

@@ -1,0 +1,298 @@
+/**
+ * The adaptive budget search's loop on one machine (issue 17): run a round, read its results, decide each
+ * searched curve's next budget (src/analysis/search), grow the plan, run the next round, until every curve
+ * stops. It sits in the CLI because it joins the runner and the analysis, which may not import each other.
+ *
+ * Nothing here is kept only in memory: plan.json records the rounds, and every decision is recomputed from
+ * the results on disk with a fixed seed, so a search killed at any moment resumes with the same choices.
+ */
+import {
+  Bootstrap,
+  buildResultsTable,
+  curveSeries,
+  budgetAxis,
+  DEFAULT_BOOTSTRAP,
+  loadStudy,
+  measureCondition,
+  measureCurve,
+  type ResultsTable,
+} from "../analysis/index.js";
+import { decide, type SearchPoint, type SearchTarget } from "../analysis/search/index.js";
+import type { SearchRecord, StudyRounds, StudyStore } from "../runner/index.js";
+import {
+  allSize,
+  budgetLabel,
+  budgetRange,
+  curveKey,
+  DENSE_GRID,
+  roundZeroBudgets,
+  searchedCurves,
+  searchPlan,
+  searchRuns,
+  searchWorstCase,
+  targetRef,
+  type SearchBudget,
+  type SearchedCurve,
+} from "../study/search.js";
+import type { Plan, PlanContext, PlannedRun } from "../study/plan.js";
+import { DEFAULT_SAMPLES_PER_S } from "../study/summary.js";
+import type { MeasuredThroughput } from "../study/throughput.js";
+import type { StudySpec } from "../study/spec.js";
+import { UserError } from "../util/errors.js";
+
+type CurveState = SearchRecord["curves"][number]["state"];
+
+interface Curve extends SearchedCurve {
+  key: string;
+  budgets: SearchBudget[];
+  round: number;
+  state: CurveState;
+  answer: { budget: number | null; ci: [number | null, number | null] | null };
+  reason: string;
+}
+
+/** The rounds of a searched study for runStudy: plan.json's record on resume, decisions from the results. */
+export function searchRounds(spec: StudySpec): StudyRounds {
+  let curves: Curve[] | null = null;
+  let rounds: SearchRecord["rounds"] = [];
+  let context: PlanContext | null = null;
+  return {
+    async design(store, ctx) {
+      context = ctx;
+      if (!curves) ({ curves, rounds } = await resume(store, spec, ctx));
+      const budgets = new Map(curves.map((c) => [c.key, c.budgets]));
+      const planned = searchPlan(spec, ctx, budgets);
+      return { ...planned, search: searchRecord(spec, ctx, curves, rounds) };
+    },
+    async next(store) {
+      const running = (curves ?? []).filter((c) => c.state === "running");
+      if (running.length === 0 || !context) return false;
+      const measured = await measure(store);
+      let more = false;
+      for (const curve of running) {
+        const d = decideCurve(spec, context, curve, measured);
+        if (d.action === "run") {
+          const budget = chosen(spec, context, curve, d.budget);
+          curve.round = d.round;
+          curve.budgets.push(budget);
+          rounds.push({
+            round: d.round,
+            curve: curve.key,
+            budget: label(curve, budget, context),
+            reason: d.reason,
+          });
+          curve.reason = d.reason;
+          more = true;
+        } else {
+          curve.state = d.state;
+          curve.answer = {
+            budget: d.answer.budget,
+            ci: [finite(d.answer.ci[0]), finite(d.answer.ci[1])],
+          };
+          curve.reason = d.reason;
+        }
+      }
+      return more;
+    },
+  };
+}
+
+/** Round 0 of every curve, or the rounds plan.json recorded (a search resumed), for the search as it is now. */
+async function resume(
+  store: StudyStore,
+  spec: StudySpec,
+  ctx: PlanContext,
+): Promise<{ curves: Curve[]; rounds: SearchRecord["rounds"] }> {
+  const recorded = (await store.readPlan().catch(() => null))?.search?.rounds ?? [];
+  const start = roundZeroBudgets(spec, ctx);
+  const curves = searchedCurves(spec.search!, ctx.tasks).map((c): Curve => {
+    const key = curveKey(c);
+    const own = recorded.filter((r) => r.curve === key);
+    return {
+      ...c,
+      key,
+      budgets: own.length > 0 ? own.map((r) => parseBudget(r.budget)) : [...start.get(key)!],
+      round: Math.max(0, ...own.map((r) => r.round)),
+      state: "running",
+      answer: { budget: null, ci: null },
+      reason: own.at(-1)?.reason ?? ROUND_ZERO,
+    };
+  });
+  const rounds = curves.flatMap((c) => {
+    const own = recorded.filter((r) => r.curve === c.key);
+    return own.length > 0
+      ? own
+      : c.budgets.map((b) => ({ round: 0, curve: c.key, budget: label(c, b, ctx), reason: ROUND_ZERO }));
+  });
+  return { curves, rounds: rounds.sort((a, b) => a.round - b.round) };
+}
+
+const ROUND_ZERO = "round 0: the starting design (min_budget and a decade above it)";
+
+/** plan.json's record of the search: every curve's state and cost beside the dense grid, and the rounds. */
+function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds: SearchRecord["rounds"]) {
+  const passes = (runs: PlannedRun[]) => runs.reduce((sum, r) => sum + r.train_sample_passes, 0);
+  const worst = searchWorstCase(spec, ctx);
+  const record: SearchRecord = {
+    target: targetText(spec),
+    max_rounds: spec.search!.max_rounds,
+    curves: curves.map((c) => {
+      const runs = searchRuns(spec, ctx, [{ curve: c, budgets: c.budgets }]);
+      const grid = searchRuns(spec, ctx, [{ curve: c, budgets: DENSE_GRID }]);
+      return {
+        curve: c.key,
+        arm: c.arm,
+        setting: c.setting,
+        task: c.task,
+        state: c.state,
+        round: c.round,
+        budget: c.answer.budget,
+        ci: c.answer.ci,
+        reason: c.reason,
+        runs: runs.length,
+        train_sample_passes: passes(runs),
+        grid_train_sample_passes: passes(grid),
+      };
+    }),
+    rounds,
+    // An upper bound: a max_budget run counts once for every round that could choose it.
+    worst_case: { runs: worst.length, train_sample_passes: passes(worst) },
+  };
+  return record;
+}
+
+/** The round-0 record of a searched study, for `quicklearn plan` (nothing run yet). */
+export function plannedSearch(spec: StudySpec, ctx: PlanContext) {
+  const start = roundZeroBudgets(spec, ctx);
+  const curves = searchedCurves(spec.search!, ctx.tasks).map((c): Curve => ({
+    ...c,
+    key: curveKey(c),
+    budgets: start.get(curveKey(c))!,
+    round: 0,
+    state: "running",
+    answer: { budget: null, ci: null },
+    reason: ROUND_ZERO,
+  }));
+  const rounds = curves.flatMap((c) =>
+    c.budgets.map((b) => ({ round: 0, curve: c.key, budget: label(c, b, ctx), reason: ROUND_ZERO })),
+  );
+  return {
+    ...searchPlan(spec, ctx, new Map(curves.map((c) => [c.key, c.budgets]))),
+    search: searchRecord(spec, ctx, curves, rounds),
+  };
+}
+
+/** The study's results as the search reads them: the results table and its paired bootstrap. */
+interface Measured {
+  table: ResultsTable;
+  boot: Bootstrap;
+}
+
+async function measure(store: StudyStore): Promise<Measured> {
+  const table = buildResultsTable(await loadStudy(store.dir));
+  return { table, boot: new Bootstrap(table, DEFAULT_BOOTSTRAP) };
+}
+
+function decideCurve(spec: StudySpec, ctx: PlanContext, curve: Curve, m: Measured) {
+  const search = spec.search!;
+  const scope = curve.task ?? "overall";
+  const range = budgetRange(search, curve, ctx);
+  // Budgets on the curve's own axis: `all` at its train size (the task's own for a per-task curve).
+  const axis = budgetAxis([], range.all, "the study's plan");
+  const series = curveSeries(m.table, axis).find((s) => s.arm === curve.arm && s.setting === curve.setting);
+  const measured = series && measureCurve(m.table, m.boot, axis, series.conditions, { ...curve, scope });
+  const points: SearchPoint[] = (measured?.budgets ?? []).map((budget, k) => ({
+    budget,
+    score: measured!.scores[k]!,
+    resamples: measured!.draws[k]!,
+  }));
+  return decide({
+    points,
+    target: target(spec, m, scope),
+    minBudget: range.minBudget,
+    maxBudget: range.maxBudget,
+    tolerance: search.tolerance,
+    round: curve.round,
+    maxRounds: search.max_rounds,
+    // `all` is the curve's max_budget when max_budget is all: never proposed again.
+    budgetsRun: curve.budgets.map((b) => (b === "all" ? range.maxBudget : b)),
+    options: { seed: 1 },
+  });
+}
+
+function target(spec: StudySpec, m: Measured, scope: string): SearchTarget {
+  const t = spec.search!.target;
+  if ("score" in t) return { kind: "score", score: t.score };
+  const ref = targetRef(spec.search!)!;
+  const c = m.table.conditions.findIndex(
+    (x) => x.arm === ref.arm && x.setting === ref.setting && x.budget === (ref.budget ?? null),
+  );
+  const score = c === -1 ? null : measureCondition(m.table, m.boot, c, scope);
+  if (!score)
+    throw new UserError(
+      `search.target: ${targetText(spec)} has no scored run${scope === "overall" ? "" : ` on ${scope}`}`,
+      "its runs must finish before the search can go on; see quicklearn status",
+    );
+  const baseline = { score: score.value, resamples: score.draws };
+  return "share_of" in t ? { kind: "share", share: t.share, baseline } : { kind: "baseline", baseline };
+}
+
+/** "B3 stl at all", "95 % of B3 stl at all", "score 70". */
+function targetText(spec: StudySpec): string {
+  const t = spec.search!.target;
+  if ("score" in t) return `score ${t.score}`;
+  const ref = targetRef(spec.search!)!;
+  const run = `${ref.arm} ${ref.setting}${ref.budget === undefined ? "" : ` at ${ref.budget}`}`;
+  return "share_of" in t ? `${+(t.share * 100).toFixed(2)} % of ${run}` : run;
+}
+
+/** A proposal at a max_budget of `all` is the `all` budget (the grid's own runs), not its rounded size. */
+function chosen(spec: StudySpec, ctx: PlanContext, curve: SearchedCurve, budget: number): SearchBudget {
+  const atMax = budget >= budgetRange(spec.search!, curve, ctx).maxBudget;
+  return atMax && spec.search!.max_budget === "all" ? "all" : Math.round(budget);
+}
+
+function label(curve: SearchedCurve, budget: SearchBudget, ctx: PlanContext): string {
+  return budgetLabel(budget, allSize(curve, ctx));
+}
+
+function parseBudget(label: string): SearchBudget {
+  return label === "all" ? "all" : Number(label);
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** `status --json`'s "search": every searched curve's round and state ("running" until it stops). */
+export function searchStatus(record: SearchRecord) {
+  return record.curves.map((c) => ({
+    arm: c.arm,
+    setting: c.setting,
+    scope: c.task ?? "overall",
+    round: c.round,
+    state: c.state,
+  }));
+}
+
+/** What `quicklearn plan` adds for a searched study: what round 0 is, and the most the search can cost. */
+export function searchPlanText(
+  plan: Plan,
+  record: SearchRecord,
+  samplesPerS: number | undefined,
+  measured: MeasuredThroughput | null,
+): string {
+  const rate = samplesPerS ?? measured?.samples_per_s ?? DEFAULT_SAMPLES_PER_S;
+  const w = record.worst_case;
+  const hours = w.train_sample_passes / rate / 3600;
+  const n = record.curves.length;
+  return [
+    "",
+    `search: the runs above are round 0: the target's (${record.target}) and the starting design of ` +
+      `${n} searched curve${n === 1 ? "" : "s"} (${[...new Set(record.rounds.map((r) => r.budget))].join(", ")} per task);`,
+    `  each later round runs one budget per curve still searching, chosen from the results so far`,
+    `worst case (max_rounds ${record.max_rounds}, every later round at max_budget): at most ${w.runs.toLocaleString("en-US")} runs ` +
+      `(round 0: ${plan.totals.runs.toLocaleString("en-US")}), ${w.train_sample_passes.toLocaleString("en-US")} training sample passes, ` +
+      `~${hours.toFixed(1)} training GPU-hours at ${rate} samples/s per GPU`,
+  ].join("\n");
+}
