@@ -1,4 +1,7 @@
-"""The training loop: one readable function in the spirit of nanoGPT's train.py.
+"""The training loop, in the spirit of nanoGPT's train.py: `train` reads top to bottom (set up, resume, then
+per step: its examples, one optimizer step, its log row, a checkpoint when due), each part a small function
+below it. Settings come resolved in a TrainConfig (train_config.py); what differs between seq2seq and causal
+LMs (batches, loss) from the model's Architecture (architecture.py).
 
 Semantics (docs/engine.md has the why):
 - Each optimizer step takes `effective_batch_size` examples from a seeded shuffle of the epoch, so the
@@ -11,6 +14,7 @@ Semantics (docs/engine.md has the why):
   data order is a pure function of (seed, epoch), so a resumed run replays exactly what was left.
 """
 
+import functools
 import math
 import random
 import time
@@ -147,6 +151,46 @@ def train(
     started = time.perf_counter()
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
+    training = set_up(model, cfg, par)
+    result = TrainResult(model=training.model)
+    start_step = resume(training, cfg, par, result, emit)
+    result.setup_s = time.perf_counter() - started
+
+    training.model.train()
+    progress = Progress(cfg.total_steps, start_step, emit)
+    train_started = time.perf_counter()
+    for step in range(start_step, cfg.total_steps):
+        step_started = time.perf_counter()
+        group = step_examples(examples, cfg, step)
+        loss, grad_norm, lr = optimizer_step(training, group, cfg, par)
+        row = log_row(cfg, step, group, loss, grad_norm, lr, time.perf_counter() - step_started)
+        result.log.append(row)
+        result.steps = step + 1
+        progress.report(row)
+        if cfg.checkpoint and cfg.checkpoint.due(step + 1, cfg.steps_per_epoch, cfg.total_steps):
+            result.checkpoint_s += save_checkpoint(training, cfg, par, result.log, emit)
+    result.train_s = time.perf_counter() - train_started
+    model = training.model
+    del training  # AdamW's state (2x the weights) goes before unwrap gathers the full weights
+    result.model = par.unwrap(model)
+    result.model.eval()
+    return result
+
+
+@dataclass
+class Training:
+    """What a training changes: the model (a peft wrapper under LoRA), the module its forward and backward go
+    through (the DDP or FSDP wrapper under torchrun), the plain model beneath, optimizer and schedule."""
+
+    model: torch.nn.Module
+    forward: torch.nn.Module
+    base: torch.nn.Module
+    params: list[torch.nn.Parameter]  # the trainable ones
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+
+
+def set_up(model: torch.nn.Module, cfg: TrainConfig, par: Single) -> Training:
     base = model
     if cfg.lora is not None:
         model = apply_lora(model, cfg)
@@ -154,115 +198,154 @@ def train(
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         if cfg.lora is not None:
             base.enable_input_require_grads()
-    fwd = par.wrap(
-        model, cfg.placement.device
-    )  # the model forward and backward go through (DDP under torchrun)
+    forward = par.wrap(model, cfg.placement.device)
     optimizer = make_optimizer(model, cfg)
-    steps_per_epoch, total_steps = cfg.steps_per_epoch, cfg.total_steps
     scheduler = make_scheduler(optimizer, cfg)
-    result = TrainResult(model=model)
-
-    # Resume from a checkpoint of the same training (same spec and data), else start afresh.
-    start_step = 0
-    state = read_checkpoint(cfg.checkpoint, par.layout, emit) if cfg.checkpoint else None
-    if state is not None:
-        par.load_training_state(model, optimizer, state, cfg.lora is not None)
-        scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"])
-        start_step = state["step"]
-        result.log = state["log"]
-        result.resumed_from_step = start_step
-        emit({"type": "log", "message": f"resumed from checkpoint at step {start_step}/{total_steps}"})
-    result.setup_s = time.perf_counter() - started
-
-    model.train()
     params = [p for p in model.parameters() if p.requires_grad]
-    groups_epoch, groups = -1, []
-    last_emit = 0.0
-    train_started = time.perf_counter()
-    for step in range(start_step, total_steps):
-        step_started = time.perf_counter()
-        epoch = step // steps_per_epoch
-        if epoch != groups_epoch:
-            groups, groups_epoch = (
-                step_groups(len(examples), cfg.effective_batch_size, cfg.seed, epoch),
-                epoch,
-            )
-        group = [examples[i] for i in groups[step % steps_per_epoch]]
-        n_tokens = sum(cfg.arch.predicted_tokens(e) for e in group)
-        total_loss = 0.0
-        # Under torchrun this process takes its share of the step; n_tokens stays the whole step's count.
-        split = lambda g: micro_batches(g, cfg.max_tokens_per_batch, cfg.arch, cfg.micro_batch_overhead)  # noqa: E731
-        for mb, weight, last in par.micro_steps(group, split):
-            batch = cfg.arch.collate(mb, cfg.pad_id, cfg.placement.device)
-            with par.accumulating(fwd, last):
-                with cfg.placement.autocast():
-                    loss = cfg.arch.loss_sum(fwd, base, batch)
-                (loss * (weight * par.grad_scale) / max(n_tokens, 1)).backward()
-            total_loss += loss.item() * weight
-        total_loss = par.sum(total_loss)
-        grad_norm = None
-        if cfg.max_grad_norm is not None:
-            norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-            grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP: a DTensor
-        lr = scheduler.get_last_lr()[0]
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+    return Training(model, forward, base, params, optimizer, scheduler)
 
-        dt = time.perf_counter() - step_started
-        row = {
-            "step": step + 1,
-            "epoch": round((step + 1) / steps_per_epoch, 4),
-            "loss": total_loss / max(n_tokens, 1),
-            "lr": lr,
-            "grad_norm": grad_norm,
-            "samples_per_s": len(group) / dt,
-            "tokens_per_s": sum(e.length for e in group) / dt,
-        }
-        result.log.append(row)
-        result.steps = step + 1
 
+@functools.lru_cache(maxsize=1)
+def _epoch_groups(n: int, batch: int, seed: int, epoch: int) -> list[list[int]]:
+    return step_groups(n, batch, seed, epoch)
+
+
+def step_examples(examples: list[Example], cfg: TrainConfig, step: int) -> list[Example]:
+    """The step's examples: the data order is a pure function of (seed, epoch)."""
+    epoch, k = divmod(step, cfg.steps_per_epoch)
+    return [examples[i] for i in _epoch_groups(len(examples), cfg.effective_batch_size, cfg.seed, epoch)[k]]
+
+
+# ------------------------------------------------------------------------------------------- step
+
+
+def optimizer_step(
+    training: Training, group: list[Example], cfg: TrainConfig, par: Single
+) -> tuple[float, float | None, float]:
+    """Forward and backward over the group's micro-batches, then one update: (loss, grad norm, lr).
+
+    The loss is the mean over all target tokens of the step (sum over micro-batches / tokens in the step),
+    so the result does not depend on how the step was split."""
+    n_tokens = sum(cfg.arch.predicted_tokens(e) for e in group)
+    total_loss = 0.0
+    # Under torchrun this process takes its share of the step; n_tokens stays the whole step's count.
+    split = functools.partial(
+        micro_batches,
+        max_tokens=cfg.max_tokens_per_batch,
+        arch=cfg.arch,
+        overhead_tokens=cfg.micro_batch_overhead,
+    )
+    for mb, weight, last in par.micro_steps(group, split):
+        batch = cfg.arch.collate(mb, cfg.pad_id, cfg.placement.device)
+        with par.accumulating(training.forward, last):
+            with cfg.placement.autocast():
+                loss = cfg.arch.loss_sum(training.forward, training.base, batch)
+            (loss * (weight * par.grad_scale) / max(n_tokens, 1)).backward()
+        total_loss += loss.item() * weight
+    total_loss = par.sum(total_loss)
+    grad_norm = None
+    if cfg.max_grad_norm is not None:
+        norm = torch.nn.utils.clip_grad_norm_(training.params, cfg.max_grad_norm)
+        grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP: a DTensor
+    lr = training.scheduler.get_last_lr()[0]
+    training.optimizer.step()
+    training.scheduler.step()
+    training.optimizer.zero_grad(set_to_none=True)
+    return total_loss / max(n_tokens, 1), grad_norm, lr
+
+
+# ------------------------------------------------------------------------------------------- log
+
+
+def log_row(
+    cfg: TrainConfig,
+    step: int,
+    group: list[Example],
+    loss: float,
+    grad_norm: float | None,
+    lr: float,
+    dt: float,
+) -> dict:
+    """The step's line of train_log.jsonl."""
+    return {
+        "step": step + 1,
+        "epoch": round((step + 1) / cfg.steps_per_epoch, 4),
+        "loss": loss,
+        "lr": lr,
+        "grad_norm": grad_norm,
+        "samples_per_s": len(group) / dt,
+        "tokens_per_s": sum(e.length for e in group) / dt,
+    }
+
+
+class Progress:
+    """Progress events: after the first step of this process, the last, and at most every PROGRESS_EVERY_S."""
+
+    def __init__(self, total_steps: int, start_step: int, emit: Callable[[dict], None]):
+        self.total_steps, self.start_step, self.emit = total_steps, start_step, emit
+        self.started = time.perf_counter()
+        self.last_emit = 0.0
+
+    def report(self, row: dict) -> None:
         now = time.perf_counter()
-        done_here = step + 1 - start_step
-        if now - last_emit >= PROGRESS_EVERY_S or step + 1 == total_steps or done_here == 1:
-            last_emit = now
-            elapsed = now - train_started
-            emit(
-                {
-                    "type": "progress",
-                    "phase": "train",
-                    "step": step + 1,
-                    "total_steps": total_steps,
-                    "epoch": row["epoch"],
-                    "loss": row["loss"],
-                    "lr": lr,
-                    "samples_per_s": row["samples_per_s"],
-                    "eta_s": elapsed / done_here * (total_steps - step - 1),
-                }
-            )
+        steps, done_here = row["step"], row["step"] - self.start_step
+        if now - self.last_emit < PROGRESS_EVERY_S and steps != self.total_steps and done_here != 1:
+            return
+        self.last_emit = now
+        self.emit(
+            {
+                "type": "progress",
+                "phase": "train",
+                "step": steps,
+                "total_steps": self.total_steps,
+                "epoch": row["epoch"],
+                "loss": row["loss"],
+                "lr": row["lr"],
+                "samples_per_s": row["samples_per_s"],
+                "eta_s": (now - self.started) / done_here * (self.total_steps - steps),
+            }
+        )
 
-        if cfg.checkpoint and cfg.checkpoint.due(step + 1, steps_per_epoch, total_steps):
-            c0 = time.perf_counter()
-            # Gathered on every rank under FSDP (a collective); None on the ranks that do not write.
-            state = par.training_state(model, optimizer, cfg.lora is not None)
-            if state is not None:
-                write_checkpoint(
-                    cfg.checkpoint.folder,
-                    {
-                        "fingerprint": cfg.checkpoint.fingerprint,
-                        "layout": par.layout,
-                        "step": step + 1,
-                        **state,
-                        "scheduler": scheduler.state_dict(),
-                        "rng": rng_state(),
-                        "log": result.log,
-                    },
-                )
-                emit({"type": "checkpoint", "step": step + 1, "path": str(cfg.checkpoint.folder)})
-            result.checkpoint_s += time.perf_counter() - c0
-    result.train_s = time.perf_counter() - train_started
-    del optimizer, scheduler  # AdamW's state (2x the weights) goes before unwrap gathers the full weights
-    result.model = par.unwrap(model)
-    result.model.eval()
-    return result
+
+# ------------------------------------------------------------------------------------------- checkpoint
+
+
+def resume(
+    training: Training, cfg: TrainConfig, par: Single, result: TrainResult, emit: Callable[[dict], None]
+) -> int:
+    """The step to start from: a checkpoint's of this same training (same spec and data), else 0."""
+    state = read_checkpoint(cfg.checkpoint, par.layout, emit) if cfg.checkpoint else None
+    if state is None:
+        return 0
+    par.load_training_state(training.model, training.optimizer, state, cfg.lora is not None)
+    training.scheduler.load_state_dict(state["scheduler"])
+    set_rng_state(state["rng"])
+    result.log = state["log"]
+    result.resumed_from_step = state["step"]
+    emit({"type": "log", "message": f"resumed from checkpoint at step {state['step']}/{cfg.total_steps}"})
+    return state["step"]
+
+
+def save_checkpoint(
+    training: Training, cfg: TrainConfig, par: Single, log: list[dict], emit: Callable[[dict], None]
+) -> float:
+    """Write a checkpoint after the log's last step; returns the seconds it took."""
+    started = time.perf_counter()
+    # Gathered on every rank under FSDP (a collective); None on the ranks that do not write.
+    state = par.training_state(training.model, training.optimizer, cfg.lora is not None)
+    if state is not None:
+        step = log[-1]["step"]
+        write_checkpoint(
+            cfg.checkpoint.folder,
+            {
+                "fingerprint": cfg.checkpoint.fingerprint,
+                "layout": par.layout,
+                "step": step,
+                **state,
+                "scheduler": training.scheduler.state_dict(),
+                "rng": rng_state(),
+                "log": log,
+            },
+        )
+        emit({"type": "checkpoint", "step": step, "path": str(cfg.checkpoint.folder)})
+    return time.perf_counter() - started
