@@ -1,3 +1,4 @@
+import { searchRows } from "./search-rows.js";
 import { Bootstrap, DEFAULT_BOOTSTRAP, difference, interval, type BootstrapOptions } from "./bootstrap.js";
 import { budgetAxis, type BudgetAxis } from "./budget.js";
 import { effectPairs, matchingPairs, EFFECT_TITLES, type ConditionMeta, type EffectKind } from "./design.js";
@@ -99,6 +100,7 @@ export function analyzeStudy(study: StudyResults, options: AnalysisOptions = {})
     effects: effectPairs(metas).map((p) => effectRow(p.kind, p.a, p.b, table, boot)),
     published_claims: published ? publishedClaims(published) : null,
     notes: study.notes,
+    ...(study.search ? { search: searchRows(study.search) } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ export async function loadStudy(dir: string): Promise<StudyResults> {
     meanTrainAll: trainAll?.mean ?? null,
     meanTrainAllSource: trainAll?.source ?? "unknown",
     notes,
+    search: plan.search ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { SearchRow } from "./search-rows.js";
 import type { BootstrapOptions } from "./bootstrap.js";
 import type { CurveSection } from "./curve-rows.js";
 import type { EffectKind } from "./design.js";
@@ -131,6 +132,8 @@ export interface Analysis {
   /** The thesis's claims recomputed from its published overall figures (thesis preset only). */
   published_claims: PublishedClaims | null;
   notes: string[];
+  /** An adaptive budget search's curves (absent: a grid study). */
+  search?: SearchRow[];
 }
 
 /** A matching budget computed from the thesis's published figures (no intervals: they have none). */

@@ -1,7 +1,7 @@
 import type { TruncationCounts } from "../runner/store/stats.js";
 import type { ReportGroup } from "./groups.js";
 
-import type { RunStatus } from "../runner/store/files.js";
+import type { RunStatus, SearchRecord } from "../runner/store/files.js";
 import type { Metric, Role } from "../study/spec.js";
 
 /** The roles and run statuses are declared once (src/study/spec.ts, src/runner/store/files.ts). */
@@ -77,6 +77,8 @@ export interface StudyResults {
   meanTrainAllSource: string;
   /** Things the reader should know (skipped runs, missing stats). */
   notes: string[];
+  /** plan.json's record of an adaptive budget search (absent or null: a grid study). */
+  search?: SearchRecord | null;
 }
 
 export type { ReportGroup };

@@ -108,6 +108,16 @@ export function reportJson(a: Analysis): Record<string, unknown> {
       })),
     },
     notes: a.notes,
+    // An adaptive budget search's curves (issue 17); a grid study's document has no such key.
+    ...(a.search
+      ? {
+          search: a.search.map((r) => ({
+            ...r,
+            budget: pct(r.budget),
+            ci: r.ci && pctPair(r.ci),
+          })),
+        }
+      : {}),
   });
 }
 
