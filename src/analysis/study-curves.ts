@@ -27,9 +27,9 @@ export interface CurveFitOptions {
   /** Level of every interval (default 0.9). */
   level?: number;
   /**
-   * Refits behind a per-task curve's intervals (default 200): a study has one curve per task, arm and
-   * setting, and refitting each on all 2,000 resamples would cost a minute at thesis scale for intervals
-   * that 200 percentile draws already give to about a point.
+   * Refits behind a per-task curve's intervals (default 80): a study has one curve per task, arm and
+   * setting, and refitting each on all 2,000 resamples would cost a minute at thesis scale; the report
+   * must stay within twice its time without fits (docs/performance.md).
    */
   taskResamples?: number;
   /** Which curves to fit (default every scope). */
@@ -38,7 +38,12 @@ export interface CurveFitOptions {
 }
 
 export const DEFAULT_CURVE_LEVEL = 0.9;
-export const DEFAULT_TASK_RESAMPLES = 200;
+export const DEFAULT_TASK_RESAMPLES = 80;
+/**
+ * A backtest's prediction interval needs only its two percentiles, not every resample: it refits on at most
+ * this many draws, and on half of a per-task curve's.
+ */
+export const BACKTEST_REFITS = 200;
 
 /** The measurements of one curve: a point per budget and, per point, its resampled values (paired by k). */
 export interface MeasuredCurve {
@@ -228,12 +233,13 @@ function backtestMeasured(
 ): { ok: true; value: Backtest } | { ok: false; reason: string } {
   const n = m.budgets.length;
   const level = options.level ?? DEFAULT_CURVE_LEVEL;
+  const refits = Math.min(BACKTEST_REFITS, Math.ceil(Math.min(...m.draws.map((d) => d.length)) / 2));
   const held: MeasuredCurve = {
     ...m,
     conditions: m.conditions.slice(0, -1),
     budgets: m.budgets.slice(0, -1),
     scores: m.scores.slice(0, -1),
-    draws: m.draws.slice(0, -1),
+    draws: m.draws.slice(0, -1).map((d) => Array.prototype.slice.call(d, 0, refits) as number[]),
   };
   const family = options.family ?? "auto";
   const weights = held.draws.map(inverseVariance);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CURVE_BASELINE, writeCurveStudy } from "../../test/fixtures/curve-study.js";
-import { analyzeStudy, loadStudy, type Analysis } from "../analysis/index.js";
+import { analyzeStudy, DEFAULT_TASK_RESAMPLES, loadStudy, type Analysis } from "../analysis/index.js";
 import { phaseTruncation, StudyStore, type PlanFile, type RunRecord } from "../runner/store/index.js";
 import { renderCharts } from "./charts.js";
 import { csvTables } from "./csv.js";
@@ -235,7 +235,7 @@ describe("learning-curve fits in the report (issue 21)", () => {
       1, 0.95,
     ]);
     const curves = doc.curves as unknown as Record<string, unknown[]>;
-    expect(curves).toMatchObject({ family: "auto", level: 0.9, task_resamples: 200 });
+    expect(curves).toMatchObject({ family: "auto", level: 0.9, task_resamples: DEFAULT_TASK_RESAMPLES });
     expect(curves.bands).toHaveLength(2);
     expect(curves.worth).toHaveLength(1);
     // Output precision (src/util/round.ts): no figure carries more than 6 significant digits.
