@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UserError } from "../util/errors.js";
 
 /** The thesis's budgets (training instances per task). */
@@ -25,6 +26,17 @@ export function checkBudget(s: string): string | undefined {
   }
   return undefined;
 }
+
+/** A budget field of a spec (YAML may give a number): checked as written, kept as its one spelling. */
+export const BudgetSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const budget = checkBudget(String(value));
+  if (budget !== undefined) return budget;
+  ctx.addIssue({
+    code: "custom",
+    message: `expected a budget, got ${JSON.stringify(value)}: ${BUDGET_GRAMMAR}`,
+  });
+  return z.NEVER;
+});
 
 /** checkBudget, throwing a UserError that names the budget. */
 export function parseBudget(s: string): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
+import { BudgetSchema } from "../data/budget.js";
 
 /**
  * The `search` block of a study (issue 17): which arms' budgets are searched, against which target, within
@@ -10,15 +10,7 @@ const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   message: "expected an arm name (letters, digits, '_', '.', '-')",
 });
 
-const Budget = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const budget = checkBudget(String(value));
-  if (budget !== undefined) return budget;
-  ctx.addIssue({
-    code: "custom",
-    message: `expected a budget, got ${JSON.stringify(value)}: ${BUDGET_GRAMMAR}`,
-  });
-  return z.NEVER;
-});
+const Budget = BudgetSchema;
 
 /** A measured score of the study: an arm's runs in a setting at a budget (eval: no budget). */
 export const RunRef = z

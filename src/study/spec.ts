@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
-import { BUDGET_GRAMMAR, checkBudget } from "../data/budget.js";
+import { BudgetSchema } from "../data/budget.js";
 import { MAX_REPLICATES } from "../data/build.js";
 import { ENCODINGS } from "../data/encodings.js";
 import { EvalSpec, RunSpec, TrainFields } from "../engine/spec.js";
@@ -14,16 +14,7 @@ import { checkSearchAgainst, SearchSpec } from "./search-spec.js";
  * Every field is documented in docs/studies.md; the schema here is the single source of truth.
  */
 
-/** `100`, `all`, `1%`: a budget is a string everywhere it is a key; one grammar (src/data/budget.ts). */
-const Budget = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const budget = checkBudget(String(value));
-  if (budget !== undefined) return budget;
-  ctx.addIssue({
-    code: "custom",
-    message: `expected a budget, got ${JSON.stringify(value)}: ${BUDGET_GRAMMAR}`,
-  });
-  return z.NEVER;
-});
+const Budget = BudgetSchema;
 
 export const SETTINGS = ["stl", "mtl", "prefinetune", "eval"] as const;
 export type Setting = (typeof SETTINGS)[number];
