@@ -11,19 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
+import { TICKETS } from "./helpers/own-tasks.js";
 
 const haveEngine = existsSync(venvPython());
-
-const TICKETS = [
-  "\uFEFFticket_id,text,team",
-  ...Array.from({ length: 130 }, (_, i) => {
-    const n = i + 1;
-    if (n === 1) return `T1,"Printer says ""PC LOAD LETTER"", again\r\nthird time today",it`;
-    if (n === 2) return "T2,Réunion annulée — remboursement du billet ?,finance";
-    if (n === 3) return "T3,请重置我的密码,it";
-    return `T${n},${n % 2 ? "VPN drops on floor" : "Invoice missing for order"} ${n},${n % 2 ? "it" : "finance"}`;
-  }),
-].join("\r\n");
 
 const ANSWERS = Array.from({ length: 130 }, (_, i) =>
   JSON.stringify({ q: `What is ${i} plus one?`, answers: [String(i + 1), `${i + 1}.`] }),

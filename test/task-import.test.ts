@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
+import { TICKETS } from "./helpers/own-tasks.js";
 
 let dir: string;
 let collection: string;
@@ -27,19 +28,6 @@ async function file(name: string, content: string | Uint8Array): Promise<string>
   await writeFile(path, content);
   return path;
 }
-
-// 130 tickets (more than the 120 below which a task is "small"), written the way a spreadsheet exports
-// them: a BOM, CRLF, quoted fields with commas, doubled quotes and line breaks, text in several scripts.
-const TICKETS = [
-  "\uFEFFticket_id,text,team",
-  ...Array.from({ length: 130 }, (_, i) => {
-    const n = i + 1;
-    if (n === 1) return `T1,"Printer says ""PC LOAD LETTER"", again\r\nthird time today",it`;
-    if (n === 2) return "T2,Réunion annulée — remboursement du billet ?,finance";
-    if (n === 3) return "T3,请重置我的密码,it";
-    return `T${n},${n % 2 ? "VPN drops on floor" : "Invoice missing for order"} ${n},${n % 2 ? "it" : "finance"}`;
-  }),
-].join("\r\n");
 
 const QA = [
   { q: "What is the capital of France?", answers: ["Paris", "paris, France"] },
