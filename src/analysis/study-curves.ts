@@ -176,6 +176,26 @@ export function fitMeasured(
   m: MeasuredCurve,
   options: CurveFitOptions = {},
 ): { ok: true; curve: StudyCurve } | { ok: false; reason: string } {
+  const fit = fitWithRefits(m, options);
+  if (!fit.ok) return fit;
+  return {
+    ok: true,
+    curve: {
+      ...m,
+      curve: fit.curve,
+      resamples: fit.resamples,
+      resampleIndex: fit.index,
+      noise: measurementNoise(m),
+      backtest: backtestMeasured(m, options),
+    },
+  };
+}
+
+/** The fit on the points (weighted by inverse variance) and its refits on the paired draws. */
+function fitWithRefits(
+  m: MeasuredCurve,
+  options: CurveFitOptions,
+): { ok: true; curve: Curve; resamples: Curve[]; index: number[] } | { ok: false; reason: string } {
   const family = options.family ?? "auto";
   const weights = m.draws.map(inverseVariance);
   const points = (scores: ArrayLike<number>): CurvePoint[] =>
@@ -184,18 +204,7 @@ export function fitMeasured(
     );
   const fit = fitCurve(points(m.scores), { family, seed: options.seed });
   if (!fit.ok) return fit;
-  const { resamples, index } = refit(m, points, fit.curve, family, options.seed ?? 1);
-  return {
-    ok: true,
-    curve: {
-      ...m,
-      curve: fit.curve,
-      resamples,
-      resampleIndex: index,
-      noise: measurementNoise(m),
-      backtest: backtestMeasured(m, options),
-    },
-  };
+  return { ok: true, curve: fit.curve, ...refit(m, points, fit.curve, family, options.seed ?? 1) };
 }
 
 function refit(
@@ -241,17 +250,10 @@ function backtestMeasured(
     scores: m.scores.slice(0, -1),
     draws: m.draws.slice(0, -1).map((d) => Array.prototype.slice.call(d, 0, refits) as number[]),
   };
-  const family = options.family ?? "auto";
-  const weights = held.draws.map(inverseVariance);
-  const points = (scores: ArrayLike<number>): CurvePoint[] =>
-    held.budgets.flatMap((budget, k) =>
-      Number.isFinite(scores[k]) ? [{ budget, score: scores[k]!, weight: weights[k]! }] : [],
-    );
-  const fit = fitCurve(points(held.scores), { family, seed: options.seed });
+  const fit = fitWithRefits(held, options);
   if (!fit.ok) return { ok: false, reason: `without the largest budget: ${fit.reason}` };
-  const { resamples } = refit(held, points, fit.curve, family, options.seed ?? 1);
   const budget = m.budgets[n - 1]!;
-  const band = scoreBand(fit.curve, resamples, budget, level, measurementNoise(m));
+  const band = scoreBand(fit.curve, fit.resamples, budget, level, measurementNoise(m));
   const measured = m.scores[n - 1]!;
   return {
     ok: true,
