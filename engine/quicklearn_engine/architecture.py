@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from .chat import ChatTemplate, chat_template
-from .data import Example, truncated_ids
 from .errors import EngineError
+from .tokens import Example, truncated_ids
 
 IGNORE = -100  # label of a position without loss (cross_entropy's ignore_index)
 

@@ -3,12 +3,13 @@
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .chat import ChatTemplate
 from .errors import EngineError
+from .tokens import Example as Example
+from .tokens import truncated_ids
 
 if TYPE_CHECKING:
     from .architecture import Architecture
@@ -18,19 +19,6 @@ REQUIRED_FIELDS = ("id", "task", "source")
 # Markers of the `tk-instruct` encoding (see issue 2 / src/data): definition, examples, then the instance.
 TK_EXAMPLE = "\n\n Positive Example {k} -\nInput: "
 TK_INPUT = "\n\nNow complete the following example -\nInput: "
-
-
-@dataclass
-class Example:
-    index: int  # position in the input files (predictions keep this order)
-    id: str
-    task: str
-    source_ids: list[int]
-    target_ids: list[int]  # empty for evaluation rows
-
-    @property
-    def length(self) -> int:
-        return len(self.source_ids) + len(self.target_ids)
 
 
 def read_rows(files: list[str], need_target: bool) -> list[dict]:
@@ -168,17 +156,3 @@ def encode(
         c["truncated_targets"] += tgt_cut
         examples.append(Example(i, str(row["id"]), row["task"], src, tgt))
     return examples, counts
-
-
-def truncated_ids(tokenizer, texts: list[str], max_len: int, special: bool) -> list[tuple[list[int], bool]]:
-    """(ids, was_truncated) per text; truncated ones are re-tokenized the way HF truncates (eos kept)."""
-    full = tokenizer(texts, add_special_tokens=special)["input_ids"]
-    over = [i for i, ids in enumerate(full) if len(ids) > max_len]
-    out = [(ids, False) for ids in full]
-    if over:
-        cut = tokenizer(
-            [texts[i] for i in over], add_special_tokens=special, truncation=True, max_length=max_len
-        )["input_ids"]
-        for i, ids in zip(over, cut, strict=False):
-            out[i] = (ids, True)
-    return out
