@@ -5,7 +5,10 @@ import { planStudy, type PlanContext } from "./plan.js";
 import {
   budgetRange,
   parseSearch,
+  roundZeroBudgets,
   searchedCurves,
+  searchPlan,
+  searchWorstCase,
   searchRuns,
   startingBudgets,
   targetRuns,
@@ -220,5 +223,66 @@ describe("search runs", () => {
         .sort(),
     );
     expect(targetRuns(study, ctx, { arm: "zs", setting: "eval" })).toHaveLength(2);
+  });
+});
+
+describe("a study with a search block", () => {
+  const searched = (inst: Record<string, unknown>, search: Record<string, unknown>) =>
+    validateStudy(
+      {
+        name: "s",
+        tasks: ["t1", "t2"],
+        arms: [
+          { name: "inst", model: "org/instruct", encoding: "tk-instruct", ...inst },
+          { name: "B3", model: "org/base", encoding: "plain", settings: ["stl"], budgets: [100, "all"] },
+        ],
+        search: { target: { arm: "B3", setting: "stl", budget: "all" }, arms: ["inst"], ...search },
+      },
+      "test",
+    );
+
+  it("lets a searched arm leave out budgets, and only for the settings searched", () => {
+    expect(searched({ settings: ["stl"] }, { settings: ["stl"] }).search?.max_rounds).toBe(6);
+    expect(() => searched({ settings: ["stl", "mtl"] }, { settings: ["stl"] })).toThrow(
+      "test: arms[0].budgets: required for stl/mtl settings",
+    );
+    expect(() => searched({ settings: ["stl"], budgets: [20] }, { settings: ["mtl"] })).toThrow(
+      'test: search.arms[0]: arm "inst" has no mtl setting',
+    );
+  });
+
+  it("plans the grid of other arms, the target and each curve's budgets; an arm's listed budgets stay for its other settings", () => {
+    const spec = searched({ settings: ["stl", "mtl"], budgets: [20] }, { settings: ["stl"] });
+    const { plan, spec: grown } = searchPlan(spec, ctx, new Map([["inst/stl", [10, "all"]]]));
+    const cells = plan.runs.map((r) => `${r.arm}/${r.setting}/${r.budget}/${r.task}`).sort();
+    expect(cells).toEqual([
+      "B3/stl/100/t1",
+      "B3/stl/100/t2",
+      "B3/stl/all/t1",
+      "B3/stl/all/t2",
+      "inst/mtl/20/null",
+      "inst/stl/10/t1",
+      "inst/stl/10/t2",
+      "inst/stl/all/t1",
+      "inst/stl/all/t2",
+    ]);
+    expect(plan.totals.runs).toBe(9);
+    // The data build needs every budget the search chose.
+    expect(grown.arms[0]!.budgets).toEqual(["20", "10", "all"]);
+    // Ids are the grid's: the same budgets planned as a grid give the same runs.
+    const grid = planStudy(
+      { ...spec, arms: [{ ...spec.arms[0]!, budgets: ["10", "all"] }, spec.arms[1]!] },
+      ctx,
+    );
+    for (const r of plan.runs.filter((x) => x.setting === "stl"))
+      expect(grid.runs.map((g) => g.id)).toContain(r.id);
+  });
+
+  it("bounds the worst case by max_rounds", () => {
+    const spec = searched({ settings: ["stl"] }, { settings: ["stl"], max_rounds: 4 });
+    const round0 = searchPlan(spec, ctx, roundZeroBudgets(spec, ctx)).plan;
+    // Round 0: B3 at 100 and all, inst at 10 and 100 (two tasks each); then 3 rounds of 2 runs.
+    expect(round0.runs).toHaveLength(8);
+    expect(searchWorstCase(spec, ctx)).toHaveLength(8 + 3 * 2);
   });
 });
