@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { demoStudy } from "./study.js";
+import { demoStudy, SEARCH_BLOCK } from "./study.js";
 
 /** Every figure the demo study's comments quote, read back from the YAML text. */
 function quoted(text: string): Record<string, number> {
@@ -35,4 +35,22 @@ describe("the demo study's comments (issue 18)", () => {
     expect(quick.text).toMatch(/^# quicklearn demo --quick: the demo preset, shortened \(tasks, /);
     expect(quick.spec.description).toMatch(/--quick/);
   });
+});
+
+describe("demo --search (issue 17)", () => {
+  it.each([false, true])(
+    "searches the instruction-tuned arm's STL budgets against 90 %% of B3, its spec written out (quick: %s)",
+    (quick) => {
+      const grid = demoStudy("/tmp/demo", quick);
+      const { spec, text } = demoStudy("/tmp/demo", quick, true);
+      expect(text.startsWith(grid.text)).toBe(true);
+      expect(text).toContain(SEARCH_BLOCK);
+      expect(spec.arms).toEqual(grid.spec.arms);
+      expect(spec.search).toMatchObject({
+        target: { share_of: { arm: "B3", setting: "stl", budget: "all" }, share: 0.9 },
+        arms: ["inst"],
+        settings: ["stl"],
+      });
+    },
+  );
 });
