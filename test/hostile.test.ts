@@ -42,6 +42,14 @@ arms:
     settings: [eval]
 `;
 
+/** A valid study with an adaptive budget search: an arm whose STL budgets are searched. */
+const SEARCH_SPEC = `${SPEC_OK}  - name: inst
+    model: org/m
+    encoding: plain
+    settings: [stl]
+search: {target: {score: 50}, arms: [inst], settings: [stl]}
+`;
+
 /** A study spec: the valid one with `edit` applied to its text. */
 async function spec(name: string, text: string): Promise<string> {
   const path = join(root, "specs", `${name}.yaml`);
@@ -194,6 +202,29 @@ const cases: Case[] = [
     name: "seeds of the wrong type",
     args: async () => ["plan", await spec("seeds", SPEC_OK.replace("seeds: [1]", "seeds: abc"))],
     names: /seeds\.yaml.*seeds/,
+  },
+  {
+    name: "a search block naming an arm the study lacks",
+    args: async () => [
+      "plan",
+      await spec("searcharm", SPEC_OK + "search: {target: {score: 50}, arms: [nobody], settings: [stl]}\n"),
+    ],
+    names: /searcharm\.yaml.*search\.arms\[0\].*nobody/,
+  },
+  {
+    name: "a search block on SLURM (refused for now)",
+    args: async () => [
+      "run",
+      await spec("searchslurm", SEARCH_SPEC),
+      join(root, "studies", "searchslurm"),
+      "--superni",
+      DEMO_SUPERNI,
+      "--executor",
+      "slurm",
+      "--partition",
+      "p",
+    ],
+    names: /--executor slurm.*search block/,
   },
   {
     name: "an arm starting from an unknown arm",
