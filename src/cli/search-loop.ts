@@ -296,3 +296,17 @@ export function searchPlanText(
       `~${hours.toFixed(1)} training GPU-hours at ${rate} samples/s per GPU`,
   ].join("\n");
 }
+
+/** One line per searched curve for the end of `run`: where it stopped, its budget and interval, its cost. */
+export function searchOutcome(record: SearchRecord): string[] {
+  const n = (x: number | null) => (x === null ? "never" : x.toFixed(x < 10 ? 1 : 0));
+  return record.curves.map((c) => {
+    const where = `search ${[c.arm, c.setting, c.task ?? "overall"].join(" ")}`;
+    if (c.state === "running") return `${where}: round ${c.round}, running`;
+    const answer = c.ci
+      ? `${n(c.budget)} per task (95 % interval ${n(c.ci[0])} to ${n(c.ci[1])})`
+      : "no answer";
+    const cost = `${c.train_sample_passes.toLocaleString("en-US")} training sample passes (the dense grid: ${c.grid_train_sample_passes.toLocaleString("en-US")})`;
+    return `${where}: ${c.state} after ${c.round + 1} rounds: ${record.target} reached at ${answer}; ${cost}`;
+  });
+}

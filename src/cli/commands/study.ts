@@ -44,7 +44,7 @@ import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { indexList, positiveNumber, wholeNumber } from "../parse.js";
 import { runArgs, studyDirArg } from "../study-dir.js";
-import { plannedSearch, searchPlanText, searchRounds, searchStatus } from "../search-loop.js";
+import { plannedSearch, searchOutcome, searchPlanText, searchRounds, searchStatus } from "../search-loop.js";
 
 /**
  * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's
@@ -200,6 +200,10 @@ export function registerStudyCommands(program: Command): void {
       info(
         `${out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(out, "results.csv")}`,
       );
+      const search = study.spec.search
+        ? (await openStudy(out).then((st) => st.readPlan())).search
+        : undefined;
+      for (const line of search ? searchOutcome(search) : []) info(line);
       if (result.summary.stopped)
         throw new UserError("stopped; run the same command again to resume", undefined, 130);
       if (s.failed > 0)
