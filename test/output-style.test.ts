@@ -28,7 +28,13 @@ function offences(value: unknown, path = "$", free = false, percent = false): st
   if (value === null || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([k, v]) => [
     ...(free || KEY.test(k) ? [] : [`${path}.${k}: not snake_case`]),
-    ...offences(v, `${path}.${k}`, k === "categories" || k === "tasks", PERCENT.test(k) || percent),
+    // A fit's `ci` is an object of parameter intervals (not points of the metric): only a `ci` pair is one.
+    ...offences(
+      v,
+      `${path}.${k}`,
+      k === "categories" || k === "tasks",
+      (PERCENT.test(k) && (k !== "ci" || Array.isArray(v))) || percent,
+    ),
   ]);
 }
 
