@@ -303,10 +303,12 @@ export function searchOutcome(record: SearchRecord): string[] {
   return record.curves.map((c) => {
     const where = `search ${[c.arm, c.setting, c.task ?? "overall"].join(" ")}`;
     if (c.state === "running") return `${where}: round ${c.round}, running`;
-    const answer = c.ci
-      ? `${n(c.budget)} per task (95 % interval ${n(c.ci[0])} to ${n(c.ci[1])})`
-      : "no answer";
+    const interval = c.ci ? ` (95 % interval ${n(c.ci[0])} to ${n(c.ci[1])})` : "";
+    const answer =
+      c.budget === null
+        ? `${record.target} not reached by the fitted curve${interval}`
+        : `${record.target} reached at ${n(c.budget)} per task${interval}`;
     const cost = `${c.train_sample_passes.toLocaleString("en-US")} training sample passes (the dense grid: ${c.grid_train_sample_passes.toLocaleString("en-US")})`;
-    return `${where}: ${c.state} after ${c.round + 1} rounds: ${record.target} reached at ${answer}; ${cost}`;
+    return `${where}: ${c.state} after ${c.round + 1} rounds: ${answer}; ${cost}`;
   });
 }
