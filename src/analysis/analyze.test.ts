@@ -117,7 +117,9 @@ describe("analyzeStudy on the thesis-shaped fixture", () => {
     expect(fit.backtest!.held_out_budget).toBeCloseTo(a.budget_axis.all_position, 6);
     expect(typeof fit.backtest!.inside_interval).toBe("boolean");
     // Per group and per task too; single-budget baselines say why they have none.
-    expect(c.fits.filter((f) => f.arm === "inst" && f.setting === "stl")).toHaveLength(1 + REPORT_GROUPS.length + 119);
+    expect(c.fits.filter((f) => f.arm === "inst" && f.setting === "stl")).toHaveLength(
+      1 + REPORT_GROUPS.length + 119,
+    );
     expect(c.unfitted).toContainEqual(
       expect.objectContaining({
         arm: "B3",
