@@ -22,6 +22,7 @@ import { dataShape } from "../src/analysis/curves/fit.js";
 import { seededRng } from "../src/analysis/random.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
 import { noisyRows, randomParams } from "./helpers/curves.js";
+import { runPython } from "./helpers/python.js";
 
 const SCRIPT = join(projectRoot, "scripts", "reference-curve-fit.py");
 const REAL = join(projectRoot, "..", "shared", "curves", "finetune-curves-dev.json");
@@ -76,7 +77,7 @@ function problems(): Problem[] {
 }
 
 describe.skipIf(missing !== undefined)("learning-curve fits against scipy.optimize.least_squares", () => {
-  it("the least-squares objective is never higher than scipy's on the same points and bounds", () => {
+  it("the least-squares objective is never higher than scipy's on the same points and bounds", async () => {
     const cases = problems();
     const input = cases.map(({ family, rows }) => {
       const s = summarize(rows);
@@ -94,9 +95,10 @@ describe.skipIf(missing !== undefined)("learning-curve fits against scipy.optimi
         }),
       };
     });
-    const reference = JSON.parse(
-      execFileSync(venvPython(), [SCRIPT], { input: JSON.stringify(input), maxBuffer: 1 << 26 }).toString(),
-    ) as ({ sse: number; params: number[] } | null)[];
+    const reference = JSON.parse(await runPython([SCRIPT], { input: JSON.stringify(input) })) as ({
+      sse: number;
+      params: number[];
+    } | null)[];
     expect(reference).toHaveLength(cases.length);
     const worse: string[] = [];
     let strictlyBetter = 0;

@@ -4,7 +4,6 @@
  * for the tiny ChatML model and for templates in the style of today's models (a Qwen2.5-style template with a
  * default system turn and a tools branch; a Llama-2-style one with bos/eos tokens, strip() and raise_exception).
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { projectRoot, venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
+import { runPython } from "./helpers/python.js";
 
 const SUPERNI = join(projectRoot, "assets", "demo", "superni");
 const haveEngine = existsSync(venvPython());
@@ -122,10 +122,8 @@ describe.skipIf(!haveEngine)("encode --template chat equals transformers' apply_
     }
     const job = join(root, "job.json");
     await writeFile(job, JSON.stringify({ models, sources }));
-    const out = execFileSync(venvPython(), ["-c", RENDER, job], {
-      encoding: "utf8",
+    const out = await runPython(["-c", RENDER, job], {
       env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_VERBOSITY: "error" },
-      maxBuffer: 1 << 28,
     });
     expected = JSON.parse(out) as Record<string, string[]>;
   }, 240_000);
