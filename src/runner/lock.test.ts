@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeHolder, FileLock, isHeld, readOwner, type LockOwner } from "./lock.js";
+import { describeHolder, FileLock, isHeld, readOwner, startTicks, type LockOwner } from "./lock.js";
 
 describe("FileLock", () => {
   const dirs: string[] = [];
@@ -79,6 +80,90 @@ describe("FileLock", () => {
     expect(r.ok).toBe(true);
     if (r.ok) await r.lock.release();
   });
+
+  describe.runIf(existsSync("/proc/self/stat"))(
+    "a pid reused by another process (Linux: start times)",
+    () => {
+      const boot = () => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+      const ours = (extra: Partial<LockOwner>): LockOwner => ({
+        token: "t",
+        pid: process.pid,
+        host: hostname(),
+        purpose: "quicklearn run",
+        heartbeat: Date.now(),
+        started: 0,
+        ...extra,
+      });
+
+      it("records the boot and the start time of its owner and of its processes", async () => {
+        const path = await tmp();
+        const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+        const gone = new Promise((r) => child.once("exit", r));
+        try {
+          const r = await FileLock.acquire(path, { purpose: "A", processes: () => [child.pid] });
+          expect(r.ok).toBe(true);
+          if (!r.ok) return;
+          const starts = { [process.pid]: startTicks(process.pid), [child.pid!]: startTicks(child.pid!) };
+          expect(await readOwner(path)).toMatchObject({ boot: boot(), starts });
+          // Once recorded, a start time stays: after the process ends its pid may name another one.
+          child.kill("SIGKILL");
+          await gone;
+          // The processes callback still lists it (as a stale list would); its start time must not change.
+          expect(await r.lock.refresh()).toBe(true);
+          expect(await readOwner(path)).toMatchObject({ pids: [child.pid], starts });
+          await r.lock.release();
+        } finally {
+          child.kill("SIGKILL");
+          await gone;
+        }
+      });
+
+      it("is held while the pid is alive with the recorded start time, stale with another one", async () => {
+        const path = await tmp();
+        const start = startTicks(process.pid)!;
+        expect(start).toBeGreaterThan(0);
+        await writeFile(path, JSON.stringify(ours({ boot: boot(), starts: { [process.pid]: start } })));
+        expect(await isHeld(path)).toBe(true);
+        expect((await FileLock.acquire(path, { purpose: "new" })).ok).toBe(false);
+
+        // The same pid, started at another time: a process that got the crashed holder's pid.
+        await writeFile(path, JSON.stringify(ours({ boot: boot(), starts: { [process.pid]: start + 1 } })));
+        expect(await isHeld(path)).toBe(false);
+        const r = await FileLock.acquire(path, { purpose: "new" });
+        expect(r.ok).toBe(true);
+        if (r.ok) await r.lock.release();
+      });
+
+      it("is stale when it was written in another boot, whatever the pid", async () => {
+        const path = await tmp();
+        const start = startTicks(process.pid)!;
+        const other = "00000000-0000-0000-0000-000000000000";
+        await writeFile(path, JSON.stringify(ours({ boot: other, starts: { [process.pid]: start } })));
+        expect(await isHeld(path)).toBe(false);
+        // Without boot and start times (another OS, an older lock file): the pid alone decides.
+        await writeFile(path, JSON.stringify(ours({})));
+        expect(await isHeld(path)).toBe(true);
+      });
+
+      it("does not count a recorded engine pid that now names another process", async () => {
+        const path = await tmp();
+        const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
+        // The engine pid recorded is alive (this very process), but it started at another time.
+        const start = startTicks(process.pid)!;
+        const holder = ours({
+          pid: dead,
+          heartbeat: Date.now() - 3_600_000,
+          pids: [process.pid],
+          boot: boot(),
+          starts: { [process.pid]: start + 1 },
+        });
+        await writeFile(path, JSON.stringify(holder));
+        expect(await isHeld(path, 1000)).toBe(false);
+        await writeFile(path, JSON.stringify({ ...holder, starts: { [process.pid]: start } }));
+        expect(await isHeld(path, 1000)).toBe(true);
+      });
+    },
+  );
 
   it("records its holder's processes when taken and at each refresh", async () => {
     const path = await tmp();

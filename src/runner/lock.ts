@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { writeJsonAtomic } from "../util/fs.js";
@@ -10,6 +11,10 @@ import { writeJsonAtomic } from "../util/fs.js";
  * once when its owner ran on this host and no process of it is alive any more: neither the owner (SIGKILL,
  * power loss of a laptop), so a resume right after a crash needs no wait, nor an engine process it started,
  * which may still be writing into the run's folder (an orphan outlives its driver until it notices).
+ *
+ * A pid alone does not name a process for long: after a crash or a reboot another process may get it and
+ * would keep the lock alive forever. So on Linux the lock also records the boot it was taken in and each
+ * recorded process's start time, and a live pid whose boot or start time differs is not the holder.
  *
  * Hand-written because the usual library (proper-lockfile) judges staleness by mtime only and keeps no
  * owner in the lock: it cannot tell a dead local owner at once, nor say who holds the lock.
@@ -23,6 +28,13 @@ export interface LockOwner {
   purpose: string;
   /** The owner's other processes on its host (engine workers, torchrun), as of the last heartbeat. */
   pids?: number[];
+  /** Linux: /proc/sys/kernel/random/boot_id when the lock was written: another boot, every process is gone. */
+  boot?: string;
+  /**
+   * Linux: the start time of the owner and of each of its recorded processes, by pid, in clock ticks since
+   * boot (field 22 of /proc/<pid>/stat): a live pid with another start time was reused by another process.
+   */
+  starts?: Record<string, number>;
   /** ms since the epoch, refreshed every staleMs / 4. */
   heartbeat: number;
   started: number;
@@ -64,6 +76,7 @@ export class FileLock {
     const opts = { staleMs: defaultStaleMs(), ...options };
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
+      const processes = processesOf(opts.processes);
       const owner: LockOwner = {
         token: randomBytes(8).toString("hex"),
         pid: process.pid,
@@ -71,7 +84,8 @@ export class FileLock {
         purpose: opts.purpose,
         heartbeat: now,
         started: now,
-        ...processesOf(opts.processes),
+        ...processes,
+        ...identityOf([process.pid, ...(processes.pids ?? [])]),
       };
       if (await createExclusive(path, JSON.stringify(owner))) {
         const lock = new FileLock(path, owner, opts);
@@ -103,7 +117,8 @@ export class FileLock {
       this.opts.onLost?.();
       return false;
     }
-    this.owner = { ...this.owner, heartbeat: Date.now(), ...processesOf(this.opts.processes) };
+    const owner = { ...this.owner, heartbeat: Date.now(), ...processesOf(this.opts.processes) };
+    this.owner = { ...owner, ...identityOf([owner.pid, ...(owner.pids ?? [])], owner.starts) };
     await writeJsonAtomic(this.path, this.owner);
     return true;
   }
@@ -174,14 +189,15 @@ export async function readOwner(path: string): Promise<LockOwner | "absent" | "u
 export function isStale(holder: LockOwner | "unreadable", staleMs: number): boolean {
   // An unreadable file is a lock being created right now (or debris): give its owner a heartbeat's time.
   if (holder === "unreadable") return false;
-  if (holder.host === hostname() && !pidAlive(holder.pid)) return liveProcesses(holder).length === 0;
+  if (holder.host === hostname() && !holderProcessAlive(holder, holder.pid))
+    return liveProcesses(holder).length === 0;
   return Date.now() - holder.heartbeat > staleMs;
 }
 
 /** The holder's recorded processes still alive on this host ([] for a holder of another host). */
 export function liveProcesses(holder: LockOwner): number[] {
   if (holder.host !== hostname()) return [];
-  return (holder.pids ?? []).filter(pidAlive);
+  return (holder.pids ?? []).filter((pid) => holderProcessAlive(holder, pid));
 }
 
 function processesOf(processes: LockOptions["processes"]): { pids?: number[] } {
@@ -202,6 +218,67 @@ async function olderThan(path: string, ms: number): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+/**
+ * Whether `pid` on this host is still the holder's process: alive, and (where the lock recorded them) in the
+ * same boot with the same start time. A lock without them (written elsewhere than Linux, or by an older
+ * quicklearn), or a machine whose /proc cannot tell, falls back to the pid alone.
+ */
+function holderProcessAlive(holder: LockOwner, pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  const boot = bootId();
+  if (holder.boot === undefined || boot === undefined) return true;
+  if (holder.boot !== boot) return false;
+  const recorded = holder.starts?.[String(pid)];
+  const now = startTicks(pid);
+  return recorded === undefined || now === undefined || now === recorded;
+}
+
+/**
+ * The boot and start times that name these processes beyond their pids ({} where /proc cannot tell). A start
+ * time already `known` is kept: it is the process we recorded, even if its pid has been reused since.
+ */
+function identityOf(
+  pids: readonly number[],
+  known: Record<string, number> = {},
+): Pick<LockOwner, "boot" | "starts"> {
+  const boot = bootId();
+  if (boot === undefined) return {};
+  const starts: Record<string, number> = {};
+  for (const pid of pids) {
+    const t = known[String(pid)] ?? startTicks(pid);
+    if (t !== undefined) starts[String(pid)] = t;
+  }
+  return { boot, starts };
+}
+
+let cachedBootId: string | null | undefined;
+
+/** This boot's id (Linux), read once: it cannot change while we run. */
+function bootId(): string | undefined {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || null;
+    } catch {
+      cachedBootId = null;
+    }
+  }
+  return cachedBootId ?? undefined;
+}
+
+/** A process's start time in clock ticks since boot: field 22 of /proc/<pid>/stat (Linux), else undefined. */
+export function startTicks(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Field 2, the command name in parentheses, may itself hold spaces and ")": count from the last one.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[22 - 3]);
+  return Number.isSafeInteger(ticks) ? ticks : undefined;
 }
 
 function pidAlive(pid: number): boolean {
@@ -243,7 +320,8 @@ async function breakStale(path: string, judged: LockOwner | "unreadable"): Promi
 export function describeHolder(holder: LockOwner | null): string {
   if (!holder) return "another process (its lock file is being written)";
   const ago = Math.max(0, Math.round((Date.now() - holder.heartbeat) / 1000));
-  const orphans = holder.host === hostname() && !pidAlive(holder.pid) ? liveProcesses(holder) : [];
+  const orphans =
+    holder.host === hostname() && !holderProcessAlive(holder, holder.pid) ? liveProcesses(holder) : [];
   if (orphans.length)
     return (
       `${holder.purpose} (pid ${holder.pid} on ${holder.host} is gone, but its engine process ` +
