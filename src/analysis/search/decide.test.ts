@@ -57,6 +57,76 @@ describe("decide", () => {
     }
   });
 
+  it("proposes free whole budgets near the crossing when max_budget is a mean train size's floor", () => {
+    // An overall curve's `all` point sits at the tasks' mean train size (e.g. 403.3), max_budget at 403.
+    const rng = seededRng(11);
+    for (let k = 0; k < 8; k++) {
+      const all = 150 + 400 * rng.next() + 0.3;
+      const range = { minBudget: 10, maxBudget: Math.floor(all) };
+      const f = pow3(60 + 35 * rng.next(), 40 + 40 * rng.next(), 0.2 + 0.5 * rng.next());
+      const target = f(5 * 200 ** rng.next());
+      const run = [...startingDesign(range), range.maxBudget];
+      const at = (b: number) => (b === range.maxBudget ? all : b);
+      for (let round = 1; round < 6; round++) {
+        const d = decide({
+          ...base,
+          ...range,
+          points: measure(f, run.map(at), 1.5, k),
+          target: { kind: "score", score: target },
+          round,
+          budgetsRun: run,
+        });
+        if (d.action === "stop") break;
+        expect(Number.isInteger(d.budget)).toBe(true);
+        expect(d.budget).toBeGreaterThanOrEqual(range.minBudget);
+        expect(d.budget).toBeLessThanOrEqual(range.maxBudget);
+        expect(run).not.toContain(d.budget);
+        // Near the crossing: inside its interval clipped to the range, to the nearest whole budget.
+        const [lo, hi] = d.crossing!.ci;
+        expect(d.budget).toBeGreaterThanOrEqual(Math.floor(Math.min(Math.max(lo, 10), range.maxBudget)));
+        expect(d.budget).toBeLessThanOrEqual(Math.ceil(Math.max(Math.min(hi, range.maxBudget), 10)));
+        run.push(d.budget);
+      }
+    }
+  });
+
+  it("calls a target unreachable when `all` was measured above a max_budget rounded down", () => {
+    const d = decide({
+      ...base,
+      maxBudget: 403,
+      points: measure(() => 50, [10, 100, 403.3], 0.5),
+      target: { kind: "score", score: 80 },
+      round: 2,
+      budgetsRun: [10, 100, 403],
+    });
+    expect(d).toMatchObject({ action: "stop", state: "unreachable" });
+  });
+
+  it("stops converged when no whole budget is left inside the interval, and says why", () => {
+    const f = pow3(90, 60, 0.4);
+    const run = [10, 11, 12, 13, 100];
+    const input = {
+      ...base,
+      tolerance: 0.01,
+      target: { kind: "score", score: f(11.5) } as const,
+      round: 3,
+      budgetsRun: run,
+    };
+    const between = decide({
+      ...input,
+      points: run.map((budget) => ({ budget, score: f(budget), se: 0.1 })),
+    });
+    expect(between).toMatchObject({ action: "stop", state: "converged" });
+    expect((between as { reason: string }).reason).toMatch(
+      /interval \[11\.\d, 11\.\d\]: no whole number of examples lies inside it: it cannot narrow below one example/,
+    );
+    const around = decide({ ...input, points: run.map((budget) => ({ budget, score: f(budget), se: 1 })) });
+    expect(around).toMatchObject({ action: "stop", state: "converged" });
+    expect((around as { reason: string }).reason).toMatch(
+      /every whole budget in it, 11 to 1[23], has been run/,
+    );
+  });
+
   it("does not depend on the order the points come in", () => {
     const points = measure(pow3(90, 60, 0.4), [10, 100, 1000], 2);
     const input = {

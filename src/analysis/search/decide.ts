@@ -47,6 +47,10 @@ export function decide(input: SearchInput): Decision {
   const points = [...input.points].sort((a, b) => a.budget - b.budget);
   const run = [...new Set([...input.budgetsRun, ...points.map((p) => p.budget)])];
   const measured = new Set(points.map((p) => p.budget));
+  // A point beyond max_budget is max_budget measured: `all` sits at the tasks' mean train size, which
+  // max_budget rounds down to a whole number of examples.
+  const atMax = points.some((p) => p.budget >= input.maxBudget);
+  const atMin = points.some((p) => p.budget <= input.minBudget);
   const lastRound = input.round + 1 >= input.maxRounds;
   const t = targetDraws(input.target).score;
   const target = `the target ${t.toFixed(1)}`;
@@ -63,7 +67,7 @@ export function decide(input: SearchInput): Decision {
         `${why}, and every budget in [${input.minBudget}, ${input.maxBudget}] has been run`,
         null,
       );
-    return next(input, p.budget, `${why} yet: running ${p.budget}, ${p.why}`, null);
+    return next(input, run, p.budget, `${why} yet: running ${p.budget}, ${p.why}`, null);
   }
 
   const fit = crossing(points, input.target, { seed: 1, ...input.options });
@@ -74,9 +78,9 @@ export function decide(input: SearchInput): Decision {
   const interval = `the crossing's ${level} % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
   const tol = `+-${+(input.tolerance * 100).toFixed(2)} %`;
 
-  if (measured.has(input.minBudget) && c.ci[1] <= input.minBudget)
+  if (atMin && c.ci[1] <= input.minBudget)
     return stop("at_min_budget", answer, `${interval} ends at or below min_budget ${input.minBudget}`, c);
-  if (measured.has(input.maxBudget) && c.ci[0] > input.maxBudget)
+  if (atMax && c.ci[0] > input.maxBudget)
     return stop(
       "unreachable",
       answer,
@@ -87,8 +91,21 @@ export function decide(input: SearchInput): Decision {
   if (lastRound)
     return stop("max_rounds", answer, `${interval} is wider than ${tol} after ${input.maxRounds} rounds`, c);
   const p = proposeFromInterval(c.ci, c.draws, run, input);
-  if (p === null) return stop("converged", answer, `${interval}: every budget in it has been run`, c);
-  return next(input, p.budget, `${interval} is wider than ${tol}: running ${p.budget}, ${p.why}`, c);
+  if (p === null) return stop("converged", answer, `${interval}: ${noneLeft(c.ci, input)}`, c);
+  return next(input, run, p.budget, `${interval} is wider than ${tol}: running ${p.budget}, ${p.why}`, c);
+}
+
+/** Why no budget is left to run inside the interval (clipped to the budget range). */
+function noneLeft(ci: [number, number], range: Range): string {
+  const first = Math.ceil(Math.min(Math.max(ci[0], range.minBudget), range.maxBudget));
+  const last = Math.floor(Math.max(Math.min(ci[1], range.maxBudget), range.minBudget));
+  const which =
+    first > last
+      ? "no whole number of examples lies inside it"
+      : first === last
+        ? `its one whole budget, ${first}, has been run`
+        : `every whole budget in it, ${first} to ${last}, has been run`;
+  return `${which}: it cannot narrow below one example`;
 }
 
 function within(c: Crossing, tolerance: number): boolean {
@@ -100,6 +117,22 @@ function stop(state: StopState, answer: SearchAnswer, reason: string, c: Crossin
   return { action: "stop", state, answer, reason: `${state}: ${reason}`, crossing: c };
 }
 
-function next(input: SearchInput, budget: number, reason: string, c: Crossing | null): Decision {
+function next(
+  input: SearchInput,
+  run: readonly number[],
+  budget: number,
+  reason: string,
+  c: Crossing | null,
+): Decision {
+  // propose.ts only names free whole budgets in range; a proposal that is not one is a bug, not a choice.
+  if (
+    !Number.isInteger(budget) ||
+    budget < input.minBudget ||
+    budget > input.maxBudget ||
+    run.includes(budget)
+  )
+    throw new Error(
+      `search proposed ${budget}: not a free whole budget in [${input.minBudget}, ${input.maxBudget}]`,
+    );
   return { action: "run", round: input.round + 1, budget, reason, crossing: c };
 }

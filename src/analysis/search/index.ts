@@ -7,7 +7,9 @@
  *   `{action: "stop", state, answer: {budget, ci}, reason}` with state `converged` (the crossing's 95 %
  *   interval within +-tolerance of its estimate), `max_rounds`, `unreachable` (max_budget measured and the
  *   interval starts beyond it) or `at_min_budget` (min_budget measured and the interval ends at or below
- *   it); or `{action: "run", round, budget, reason}`: the next budget and why (propose.ts has the rule).
+ *   it); or `{action: "run", round, budget, reason}`: the next budget, a whole number of examples in
+ *   [minBudget, maxBudget] never in budgetsRun, and why (propose.ts has the rule). When no such budget is
+ *   left near the crossing, it stops `converged`: the interval cannot narrow below one example.
  *   Points are budgets with their measured score and either the study's resampled scores or a standard
  *   error; the target is a score, a baseline's measured score with its resamples, or a share of it.
  * - `crossing(points, target, options)` -> the fitted curve (curves core, `auto`), the crossing budget and

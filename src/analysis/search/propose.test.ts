@@ -42,4 +42,16 @@ describe("proposeFromInterval", () => {
     ).toBeLessThan(5000);
     expect(proposeFromInterval([10, 11], spread(10, 11), [10, 11], range)).toBeNull();
   });
+
+  it("past an end of the range runs that end only: nothing when it has been run", () => {
+    expect(proposeFromInterval([6000, Infinity], spread(6000, 9000), [10, 100, 5000], range)).toBeNull();
+    expect(proposeFromInterval([2, 8], spread(2, 8), [10, 100], range)).toBeNull();
+    expect(proposeFromInterval([2, 8], spread(2, 8), [100], range)!.budget).toBe(10);
+  });
+
+  it("proposes only whole budgets inside the interval, none when its neighbours were run", () => {
+    expect(proposeFromInterval([11.2, 11.8], spread(11.2, 11.8), [10, 11, 12, 100], range)).toBeNull();
+    expect(proposeFromInterval([10.6, 12.4], spread(10.6, 12.4), [10, 11, 12, 100], range)).toBeNull();
+    expect(proposeFromInterval([10.6, 13.4], spread(10.6, 13.4), [10, 11, 12, 100], range)!.budget).toBe(13);
+  });
 });

@@ -1,6 +1,8 @@
 /**
- * Which budget to run next. Budgets are integers (examples per task) in [minBudget, maxBudget]; a budget
- * already run (or running) is never proposed again.
+ * Which budget to run next. Budgets are whole numbers of examples per task in [minBudget, maxBudget]; a
+ * budget already run (or running) is never proposed again, and a proposal stays near the crossing: inside
+ * its interval, or the range's end the interval lies beyond. When no such budget is free the answer is null
+ * (decide.ts stops: the interval cannot narrow below one example).
  *
  * The rule, with a fit: a new measurement narrows the crossing's interval most where the crossing is most
  * uncertain, and a run costs what it trains on (its budget in sample-passes). The budgets already run split
@@ -40,8 +42,9 @@ export function proposeFromInterval(
   range: Range,
 ): Proposal | null {
   const { minBudget: min, maxBudget: max } = range;
-  if (ci[0] >= max) return free(max, min, max, run, "the whole interval lies beyond max_budget");
-  if (ci[1] <= min) return free(min, min, max, run, "the whole interval lies below min_budget");
+  // Past either end of the range only that end itself is near the crossing.
+  if (ci[0] >= max) return free(max, max, max, run, "the whole interval lies beyond max_budget");
+  if (ci[1] <= min) return free(min, min, min, run, "the whole interval lies below min_budget");
   const lo = Math.max(ci[0], min);
   const hi = Math.min(ci[1], max);
   const cuts = [lo, ...run.filter((b) => b > lo && b < hi).sort((a, b) => a - b), hi];
@@ -82,7 +85,13 @@ export function proposeBeforeFit(
     const slope = sorted.length > 1 ? (last.score - first.score) / Math.log(last.budget / first.budget) : 0;
     const reach = slope > 0 ? last.budget * Math.exp((target - last.score) / slope) : Infinity;
     const step = Math.min(max, Math.max(2 * last.budget, Math.min(10 * last.budget, reach)));
-    return free(step, last.budget, max, run, "every measured score is below the target: stepping up");
+    return free(
+      step,
+      Math.max(last.budget, min),
+      max,
+      run,
+      "every measured score is below the target: stepping up",
+    );
   }
   if (below.length === 0) {
     const middle = Math.sqrt(min * (sorted.find((p) => p.budget > min) ?? sorted[0]!).budget);
@@ -124,6 +133,8 @@ function freeInside(x: number, lo: number, hi: number, run: readonly number[]): 
   return open.reduce((best, b) => (Math.abs(Math.log(b / x)) < Math.abs(Math.log(best / x)) ? b : best));
 }
 
+/** A budget in a reason: whole above 100; one decimal below, where one example is a large step. */
 export function fmt(budget: number): string {
-  return Number.isFinite(budget) ? String(Math.round(budget)) : "never";
+  if (!Number.isFinite(budget)) return "never";
+  return budget < 100 ? String(+budget.toFixed(1)) : String(Math.round(budget));
 }
