@@ -1,10 +1,18 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
-import { detectGpus, prepareStudy, StudyStore } from "../src/runner/index.js";
+import {
+  detectGpus,
+  prepareStudy,
+  runWorker,
+  StudyStore,
+  workerSlots,
+  type PreflightError,
+  type WorkerSlot,
+} from "../src/runner/index.js";
 import { loadStudyFile } from "../src/study/spec.js";
 import { venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
@@ -117,5 +125,113 @@ describe.skipIf(!haveEngine)("preflight (real engine check, tiny model)", () => 
     expect(bad.stderr).toMatch(
       /^quicklearn: error: preflight: .*tokenizer\.json: not valid JSON.*; .*model\.safetensors: truncated.*; .*test\.jsonl: missing/m,
     );
+  });
+});
+
+/**
+ * The SLURM array worker (`quicklearn worker`) checks the machine it landed on before its first run: the
+ * device its runs will use, their models and tokenizers, the disk. A failed check is exit 2 with every
+ * run left as it was (pending), not a failed (and retried) run each.
+ */
+describe.skipIf(!haveEngine)("worker preflight (real engine check, tiny model)", () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "ql-worker-preflight-"));
+    await makeTinyModel({ arch: "t5", out: join(root, "base"), corpus: SUPERNI, vocabSize: 300 });
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /** A prepared study on `model` (planned, data built, nothing run). */
+  const study = async (name: string, model: string) => {
+    const specPath = join(root, `${name}.yaml`);
+    await writeFile(specPath, spec(model));
+    const store = new StudyStore(join(root, name));
+    await prepareStudy(store, await loadStudyFile(specPath), { superni: SUPERNI, preset: null });
+    return store;
+  };
+
+  /** runWorker with its preflight; the engine must never start. What it reported, and the error it threw. */
+  const work = async (store: StudyStore, slot: WorkerSlot) => {
+    const lines: string[] = [];
+    let started = 0;
+    const ids = await store.planRunIds();
+    const error = await runWorker(store.dir, ids, {
+      slot,
+      retries: 3,
+      startEngine: () => {
+        started++;
+        return Promise.reject(new Error("the engine must not start after a failed preflight"));
+      },
+      preflight: { report: (line) => lines.push(line) },
+    }).then(
+      () => null,
+      (e: unknown) => e as PreflightError,
+    );
+    expect(started).toBe(0);
+    for (const id of ids) {
+      expect(await store.runStatus(id)).toMatchObject({ status: "pending" });
+      expect(existsSync(store.claimPath(id))).toBe(false);
+    }
+    return { lines, error };
+  };
+
+  it("--gpus 0 on a machine without CUDA: exit 2 naming the device, every run still pending", async () => {
+    // This machine's CPU-only case; on a GPU machine an index it lacks.
+    const gpu = detectGpus()?.length ? 99 : 0;
+    const store = await study("gpus", join(root, "base"));
+    const { lines, error } = await work(store, workerSlots({ gpus: [gpu] })[0]!);
+    expect(error?.name).toBe("PreflightError");
+    expect(error?.exitCode).toBe(2);
+    expect(error?.message).toMatch(
+      new RegExp(`^preflight: --gpus ${gpu}: (no CUDA GPU is available|GPU 99 does not exist)`),
+    );
+    expect(error?.hint).toMatch(/no run was started on .*: they stay pending .* --no-check/);
+    expect(lines.filter((l) => l.startsWith("FAIL"))).toEqual([
+      expect.stringMatching(/^FAIL {2}device {4}--gpus/),
+    ]);
+    expect(lines.filter((l) => l.startsWith("ok"))).toEqual([
+      expect.stringMatching(/^ok {4}model/),
+      expect.stringMatching(/^ok {4}tokenizer/),
+      expect.stringMatching(/^ok {4}weights/),
+      expect.stringMatching(/^ok {4}disk/),
+    ]);
+  });
+
+  it.skipIf(Boolean(detectGpus()?.length))(
+    "no --gpus, but CUDA_VISIBLE_DEVICES gives GPUs this machine lacks: named by the variable",
+    async () => {
+      const store = await study("visible", join(root, "base"));
+      const before = process.env.CUDA_VISIBLE_DEVICES;
+      process.env.CUDA_VISIBLE_DEVICES = "0";
+      try {
+        const { error } = await work(store, workerSlots({})[0]!);
+        expect(error?.message).toMatch(
+          /^preflight: CUDA_VISIBLE_DEVICES=0 \(the GPUs this process was given\): no CUDA GPU is available/,
+        );
+      } finally {
+        if (before === undefined) delete process.env.CUDA_VISIBLE_DEVICES;
+        else process.env.CUDA_VISIBLE_DEVICES = before;
+      }
+    },
+  );
+
+  it("a tokenizer.json cut after submission is named; with --cpu the rest passes", async () => {
+    const model = join(root, "cut");
+    await cp(join(root, "base"), model, { recursive: true });
+    const store = await study("cut", model);
+    const tokenizer = join(model, "tokenizer.json");
+    await writeFile(tokenizer, (await readFile(tokenizer)).subarray(0, 2000));
+    const { lines, error } = await work(store, workerSlots({ cpu: true })[0]!);
+    expect(error?.exitCode).toBe(2);
+    expect(error?.message).toMatch(
+      new RegExp(`^preflight: ${tokenizer}: not valid JSON: .* \\(the file ends early: truncated\\?\\)$`),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^FAIL {2}tokenizer ${model}: ${tokenizer}: `)),
+    );
+    expect(lines.some((l) => /device/.test(l))).toBe(false);
   });
 });

@@ -1,6 +1,14 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEMO_SUPERNI } from "../demo/study.js";
+import type { EngineCheckOptions } from "../engine/check.js";
 import type { RunSpecInput } from "../engine/spec.js";
-import { diskNeed, formatBytes, PreflightError } from "./preflight.js";
+import { parseStudyYaml } from "../study/spec.js";
+import { prepareStudy } from "./prepare.js";
+import { diskNeed, formatBytes, formatFinding, preflight, PreflightError } from "./preflight.js";
+import { StudyStore } from "./store/index.js";
 
 const spec = (model: string, extra: Partial<RunSpecInput> = {}): RunSpecInput => ({
   run_id: "r",
@@ -51,5 +59,48 @@ describe("PreflightError", () => {
     expect(e.message).toBe("preflight: a; b; c; and 1 more");
     expect(e.exitCode).toBe(2);
     expect(formatBytes(72e9)).toBe("72.0 GB");
+  });
+});
+
+describe("preflight of a share of the runs (a worker's)", () => {
+  const SPEC = `name: share
+tasks: [task970_sherliic_causal_relationship, task648_answer_generation]
+arms:
+  - name: base
+    model: org/base
+    encoding: plain
+    settings: [stl]
+    budgets: [5]
+  - name: inst
+    model: org/inst
+    encoding: plain
+    settings: [stl]
+    budgets: [5]
+`;
+
+  it("checks only the models of the runs given, and the data build only when asked", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ql-preflight-share-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(SPEC, "share"), text: SPEC, baseDir: dir, source: "share" };
+      const prepared = await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
+      const asked: EngineCheckOptions[] = [];
+      // The engine's half is the engine's own (test/preflight.test.ts); here only what it is asked.
+      const engineCheck = (o: EngineCheckOptions) => {
+        asked.push(o);
+        return Promise.resolve([]);
+      };
+      const inst = prepared.plan.runs.filter((r) => r.arm === "inst").map((r) => r.id);
+      const share = await preflight(store, { runs: inst, gpus: [3], inFlight: 1, data: false, engineCheck });
+      expect(asked[0]).toMatchObject({ models: ["org/inst"], gpus: [3] });
+      expect(share.map((f) => f.check)).toEqual(["disk"]);
+
+      const all = await preflight(store, { inFlight: 1, engineCheck });
+      expect(asked[1]!.models.sort()).toEqual(["org/base", "org/inst"]);
+      expect(all.map((f) => f.check)).toEqual(["data", "disk"]);
+      expect(formatFinding(all[0]!)).toMatch(/^ok {4}data {6}.*: 4 data file\(s\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,7 +16,8 @@ export type { Finding } from "../engine/check.js";
  * The preflight of a study (`quicklearn check`, and `quicklearn run` before its first run): everything that
  * would fail every run the same way, found before any GPU-hour is spent. The device asked for, each model
  * and tokenizer of the runs still to do (the engine's check), the data build against the plan, and disk
- * space for checkpoints.
+ * space for checkpoints. A SLURM array worker (`quicklearn worker`) runs the node-local half of it on its own
+ * runs before its first one: the device, the models and the disk of the node it landed on.
  */
 
 export interface PreflightOptions {
@@ -24,6 +25,10 @@ export interface PreflightOptions {
   gpus?: readonly number[];
   /** Training runs at once (worker slots): how many checkpoints the disk holds at a time. */
   inFlight: number;
+  /** Only these runs (a worker's share; those done are skipped too); default: every run of the plan. */
+  runs?: readonly string[];
+  /** Check the data build against the plan (default true); a worker leaves that to the `run` that submitted it. */
+  data?: boolean;
   /** The engine's half (a stand-in in unit tests). */
   engineCheck?: (opts: EngineCheckOptions) => Promise<EngineFinding[]>;
 }
@@ -47,7 +52,7 @@ export function isPreflightError(e: unknown): e is PreflightError {
 }
 
 export async function preflight(store: StudyStore, opts: PreflightOptions): Promise<Finding[]> {
-  const todo = await runsToDo(store);
+  const todo = await runsToDo(store, opts.runs);
   if (todo.length === 0)
     return [{ check: "runs", target: store.dir, ok: true, message: "every run is done" }];
   // A run starting from a pre-finetune loads that run's saved model, which its own run checks when it ends.
@@ -59,15 +64,15 @@ export async function preflight(store: StudyStore, opts: PreflightOptions): Prom
   for (const f of engine) if (f.parameters !== undefined) parameters.set(f.target, f.parameters);
   return [
     ...engine.map(({ check, target, ok, message }) => ({ check, target, ok, message })),
-    await dataFinding(store, todo),
+    ...(opts.data === false ? [] : [await dataFinding(store, todo)]),
     await diskFinding(store.dir, todo, parameters, opts.inFlight),
   ];
 }
 
 /** The engine specs of the runs not done yet (by the store's one validity rule). */
-async function runsToDo(store: StudyStore): Promise<RunSpecInput[]> {
+async function runsToDo(store: StudyStore, runs?: readonly string[]): Promise<RunSpecInput[]> {
   const specs: RunSpecInput[] = [];
-  for (const id of await store.planRunIds())
+  for (const id of runs ?? (await store.planRunIds()))
     if ((await store.runStatus(id)).status !== "done") specs.push(await store.engineSpec(id, "auto"));
   return specs;
 }
@@ -160,6 +165,11 @@ export function diskNeed(
   const slots = Math.min(Math.max(1, inFlight), checkpoints.length);
   const largest = checkpoints.sort((a, b) => b - a).slice(0, slots);
   return { bytes: largest.reduce((a, b) => a + b, 0) + saved, inFlight: slots, savedModels };
+}
+
+/** A finding as one line, as `quicklearn check` and a worker's log show it. */
+export function formatFinding(f: Finding): string {
+  return `${f.ok ? "ok  " : "FAIL"}  ${f.check.padEnd(9)} ${f.target}: ${f.message}`;
 }
 
 export function formatBytes(n: number): string {

@@ -1,8 +1,16 @@
+import { hostname } from "node:os";
 import { UserError } from "../util/errors.js";
 import type { RunOutcome } from "./execute.js";
 import type { ExecutorEvents } from "./executor.js";
 import type { StartEngine, WorkerSlot } from "./slots.js";
 import { isMtlSetting, type MtlOptions, type StartDistributed } from "./mtl.js";
+import {
+  formatFinding,
+  preflight,
+  PreflightError,
+  type Finding,
+  type PreflightOptions,
+} from "./preflight.js";
 import { SlotRunner } from "./slot-runner.js";
 import { openStudy, type StudyStore } from "./store/index.js";
 
@@ -11,7 +19,9 @@ import { openStudy, type StudyStore } from "./store/index.js";
  * what a SLURM array task does (`quicklearn worker --study DIR --runs a,b | --shard i/n`). Runs are
  * claimed through runs/<id>/.claim, so workers started twice on the same runs, or beside a local
  * `quicklearn run`, never run one twice; done runs are skipped; a run whose dependency is not done is
- * left pending.
+ * left pending. Before the first run it checks the machine it landed on (`preflight`): a node without the
+ * GPU it was given, or a model file damaged since submission, stops it with exit 2 and no run touched,
+ * instead of failing (and retrying) every run.
  */
 
 export interface WorkerOptions {
@@ -23,6 +33,15 @@ export interface WorkerOptions {
   signal?: AbortSignal;
   /** --mtl-processes: mtl and prefinetune runs are trained by torchrun, not by the one engine worker. */
   mtl?: { options: MtlOptions; start: StartDistributed };
+  /** Check this machine before the first run (the node-local half of `quicklearn check`); absent: skip. */
+  preflight?: WorkerPreflightOptions | null;
+}
+
+export interface WorkerPreflightOptions {
+  /** Each finding as one line (`quicklearn check`'s form), for the array task's log. */
+  report?: (line: string) => void;
+  /** The engine's half (a stand-in in unit tests). */
+  engineCheck?: PreflightOptions["engineCheck"];
 }
 
 export interface WorkerSummary {
@@ -38,6 +57,7 @@ export async function runWorker(
   opts: WorkerOptions,
 ): Promise<WorkerSummary> {
   const store = await openStudy(studyDir);
+  if (opts.preflight) await checkThisMachine(store, runIds, opts.slot, opts.preflight);
   const summary: WorkerSummary = { done: [], failed: [], skipped: [] };
   const stopping = () => opts.signal?.aborted ?? false;
   const runner = new SlotRunner(opts.slot, opts.startEngine, {
@@ -75,6 +95,56 @@ export async function runWorker(
     await runner.dropEngine(false);
   }
   return summary;
+}
+
+/**
+ * The preflight of the worker's own runs on this machine: the device its slot uses, their models and
+ * tokenizers, and the disk for one run's checkpoints at a time. The data build was checked by the `run`
+ * that submitted the job. A failure throws PreflightError (exit 2) before any run is claimed.
+ */
+async function checkThisMachine(
+  store: StudyStore,
+  runIds: string[],
+  slot: WorkerSlot,
+  opts: WorkerPreflightOptions,
+): Promise<void> {
+  const device = deviceToCheck(slot, process.env.CUDA_VISIBLE_DEVICES);
+  const findings = (
+    await preflight(store, {
+      runs: runIds,
+      gpus: device?.gpus,
+      inFlight: 1,
+      data: false,
+      engineCheck: opts.engineCheck,
+    })
+  ).map((f) => (f.check === "device" && device?.label ? relabel(f, device.label) : f));
+  for (const f of findings) opts.report?.(formatFinding(f));
+  if (findings.some((f) => !f.ok))
+    throw new PreflightError(
+      findings,
+      `no run was started on ${hostname()}: they stay pending for the next start; fix this machine ` +
+        "(or keep the jobs off it), or pass the worker --no-check",
+    );
+}
+
+/**
+ * The GPUs the worker's runs will use: its `--gpus K`; with neither --gpus nor --cpu, the GPUs this process
+ * was given (CUDA_VISIBLE_DEVICES, as SLURM sets it for --gres gpu:N), which must exist: the engine's "auto"
+ * would otherwise run on the CPU. The check counts physical GPUs, so "the GPUs given exist" is "GPU 0
+ * exists", reported under the variable's name.
+ */
+function deviceToCheck(
+  slot: WorkerSlot,
+  visible: string | undefined,
+): { gpus: number[]; label?: string } | undefined {
+  if (slot.gpu !== undefined) return { gpus: [slot.gpu] };
+  if (slot.device !== "auto" || !visible || !/^(\d|GPU-|MIG-)/.test(visible)) return undefined;
+  return { gpus: [0], label: `CUDA_VISIBLE_DEVICES=${visible}` };
+}
+
+function relabel(f: Finding, label: string): Finding {
+  const given = `${label} (the GPUs this process was given)`;
+  return { ...f, target: label, message: f.message.replace(/^--gpus 0\b/, given) };
 }
 
 /** The runs selected by `--runs` or `--shard i/n` (0-based i; contiguous chunks of the plan sorted by model group). */
