@@ -212,7 +212,7 @@ const cases: Case[] = [
     names: /searcharm\.yaml.*search\.arms\[0\].*nobody/,
   },
   {
-    name: "a search block on SLURM (refused for now)",
+    name: "a searched study on SLURM with a malformed --time",
     args: async () => [
       "run",
       await spec("searchslurm", SEARCH_SPEC),
@@ -221,10 +221,10 @@ const cases: Case[] = [
       DEMO_SUPERNI,
       "--executor",
       "slurm",
-      "--partition",
-      "p",
+      "--time",
+      "4h",
     ],
-    names: /--executor slurm.*search block/,
+    names: /--time "4h"/,
   },
   {
     name: "an arm starting from an unknown arm",

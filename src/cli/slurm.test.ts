@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { gresWithGpus } from "../runner/slurm/executor.js";
 import { main } from "./main.js";
-import { slurmExecutorFrom, slurmOptionsFrom } from "./slurm.js";
+import { nextRoundArgs, slurmExecutorFrom, slurmOptionsFrom } from "./slurm.js";
 
 describe("SLURM flags of quicklearn run", () => {
   it("are only accepted with --executor slurm, naming the stray flag", () => {
@@ -97,5 +97,41 @@ describe("SLURM flags of quicklearn run", () => {
     } finally {
       err.mockRestore();
     }
+  });
+
+  it("a searched study's next round repeats run with the same flags and absolute paths", () => {
+    const args = nextRoundArgs("s.yaml", "out/s1", {
+      executor: "slurm",
+      superni: "data/superni",
+      retries: 0,
+      cpu: true,
+      check: false,
+      partition: "gpu",
+      gres: "gpu:1",
+      arrayParallelism: 4,
+      dryRun: true,
+    });
+    expect(args).toEqual([
+      "run",
+      join(process.cwd(), "s.yaml"),
+      join(process.cwd(), "out/s1"),
+      "--superni",
+      join(process.cwd(), "data/superni"),
+      "--retries",
+      "0",
+      "--cpu",
+      "--no-check",
+      "--executor",
+      "slurm",
+      "--partition",
+      "gpu",
+      "--gres",
+      "gpu:1",
+      "--array-parallelism",
+      "4",
+      "--after-round",
+    ]);
+    const preset = nextRoundArgs(undefined, "/s", { preset: "demo", retries: 1, check: true });
+    expect(preset.slice(0, 4)).toEqual(["run", "--preset", "demo", "/s"]);
   });
 });

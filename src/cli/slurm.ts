@@ -3,6 +3,8 @@ import { cancelStudy, slurmStudyStatus, type SlurmStudyStatus } from "../runner/
 import { gresWithGpus, SlurmExecutor } from "../runner/slurm/executor.js";
 import { validateSlurmOptions, type SlurmOptions } from "../runner/slurm/script.js";
 import type { SubmitOptions, SubmitResult } from "../runner/slurm/submit.js";
+import { resolve } from "node:path";
+import { openStudy } from "../runner/index.js";
 import { UserError } from "../util/errors.js";
 import { example } from "./help.js";
 import { formatTable, info, printJson } from "./output.js";
@@ -130,14 +132,19 @@ const SLURM_ONLY: (keyof SlurmCliOptions)[] = [
   "dryRun",
 ];
 
+const flagOf = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The SLURM flags as given (--dry-run aside), for a command the cluster runs later: the search's next round. */
+export function slurmFlags(o: SlurmCliOptions): string[] {
+  const given = SLURM_ONLY.filter((k) => k !== "dryRun" && o[k] !== undefined);
+  return ["--executor", "slurm", ...given.flatMap((k) => [flagOf(k), String(o[k])])];
+}
+
 /** The submit options when `--executor slurm` was given, else null; SLURM flags without it are a mistake. */
 export function slurmOptionsFrom(o: SlurmCliOptions): SubmitOptions | null {
   if (o.executor !== "slurm") {
     const stray = SLURM_ONLY.filter((k) => o[k] !== undefined);
-    if (stray.length > 0) {
-      const flag = stray[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new UserError(`--${flag} only applies with --executor slurm`);
-    }
+    if (stray.length > 0) throw new UserError(`${flagOf(stray[0]!)} only applies with --executor slurm`);
     return null;
   }
   return {
@@ -168,6 +175,8 @@ export function slurmExecutorFrom(
     maxParallel?: unknown;
     mtlProcesses?: number;
     mtlParallel?: string;
+    /** `quicklearn` arguments of a job after each submission (a searched study's next round). */
+    followUp?: string[];
   },
 ): SlurmExecutor | null {
   const opts = slurmOptionsFrom(o);
@@ -189,10 +198,59 @@ export function slurmExecutorFrom(
           mtlParallel: run.mtlParallel ?? "ddp",
           mtlGres: opts.mtlGres ?? (run.cpu ? undefined : gresWithGpus(opts.gres, n)),
         };
-  const submit = { ...opts, ...mtl };
+  const submit = { ...opts, ...mtl, followUp: run.followUp };
   validateSlurmOptions(submit); // now, before the study is prepared, not after a long data build
   return new SlurmExecutor({ ...submit, workerArgs: run.cpu ? ["--cpu"] : [] }, (result, dir) =>
     printSubmission(result, dir, Boolean(submit.dryRun)),
+  );
+}
+
+/** The `run` flags that a searched study's next round repeats on the cluster. */
+interface RunFlags extends SlurmCliOptions {
+  preset?: string;
+  superni?: string;
+  retries: number;
+  cpu?: boolean;
+  check: boolean;
+  mtlProcesses?: number;
+  mtlParallel?: string;
+}
+
+/**
+ * `run` as a searched study's follow-up job runs it once a round's arrays have ended: the same study,
+ * directory and flags, with absolute paths (the job starts in the study directory), and --after-round.
+ */
+export function nextRoundArgs(file: string | undefined, dir: string, o: RunFlags): string[] {
+  const mtl = o.mtlProcesses === undefined ? [] : ["--mtl-processes", String(o.mtlProcesses)];
+  return [
+    "run",
+    ...(o.preset ? ["--preset", o.preset] : [resolve(file!)]),
+    resolve(dir),
+    ...(o.superni ? ["--superni", resolve(o.superni)] : []),
+    "--retries",
+    String(o.retries),
+    ...(o.cpu ? ["--cpu"] : []),
+    ...(o.check ? [] : ["--no-check"]),
+    ...mtl,
+    ...(o.mtlParallel ? ["--mtl-parallel", o.mtlParallel] : []),
+    ...slurmFlags(o),
+    "--after-round",
+  ];
+}
+
+/**
+ * The follow-up job goes on only when every run of the round is done: it never resubmits a failed run by
+ * itself (that would retry forever); the user looks, fixes, and runs the same command again.
+ */
+export async function refuseUnfinishedRound(dir: string): Promise<void> {
+  const s = await (await openStudy(dir)).summary();
+  const unfinished = s.total - s.done;
+  if (unfinished === 0) return;
+  const example = s.failures[0] ? `, e.g. ${s.failures[0].id}: ${s.failures[0].error}` : "";
+  throw new UserError(
+    `${dir}: ${unfinished} run(s) of the last round did not finish (${s.failed} failed${example}, ${unfinished - s.failed} not run); the search waits`,
+    `see quicklearn status ${dir}; quicklearn run ... --executor slurm again resubmits them and the search goes on`,
+    1,
   );
 }
 

@@ -43,3 +43,42 @@ arms:
     budgets: [8]
 `;
 }
+
+/**
+ * A searched study on one task (issue 17): a supervised `B3` at `all` and the instruction-tuned `inst`, whose
+ * STL budgets are searched against 90 % of B3's score from min_budget 4 in at most 3 rounds. One epoch,
+ * short generations: the search's rounds, not the model, are what such tests look at.
+ */
+export function searchStudyYaml(model: string): string {
+  return `name: search-e2e
+tasks: [${DEMO_TEST_TASKS[1]}]
+seeds: [7]
+hyperparameters:
+  epochs: 1
+  learning_rate: 1.0e-3
+  effective_batch_size: 4
+  max_source_length: 64
+  max_target_length: 8
+  precision: fp32
+evaluation: {variant: superni, max_new_tokens: 4, num_beams: 1}
+arms:
+  - name: B3
+    role: supervised
+    model: ${model}
+    encoding: plain
+    settings: [stl]
+    budgets: [all]
+  - name: inst
+    role: instruction-tuned
+    model: ${model}
+    encoding: plain
+    settings: [stl]
+search:
+  target: { share_of: { arm: B3, setting: stl, budget: all }, share: 0.9 }
+  arms: [inst]
+  settings: [stl]
+  min_budget: 4
+  tolerance: 0.25
+  max_rounds: 3
+`;
+}

@@ -38,6 +38,8 @@ import {
   registerSlurmOptions,
   slurmExecutorFrom,
   slurmStatusSection,
+  nextRoundArgs,
+  refuseUnfinishedRound,
   type SlurmCliOptions,
 } from "../slurm.js";
 import { example } from "../help.js";
@@ -133,6 +135,8 @@ export function registerStudyCommands(program: Command): void {
     .addOption(shared.gpus())
     .option("--max-parallel <n>", "number of engine workers", wholeNumber("--max-parallel", 1))
     .option("--no-check", "skip the preflight (quicklearn check) before the first run")
+    // Given by the follow-up job of a searched study on SLURM (nextRoundArgs), not by users.
+    .addOption(new Option("--after-round", "plan the search's next round on SLURM").hideHelp())
     .addOption(shared.retries())
     .addOption(shared.mtlProcesses())
     .addOption(shared.mtlParallel())
@@ -153,12 +157,10 @@ export function registerStudyCommands(program: Command): void {
       const mtl = mtlOptionsFrom(opts);
       const study = await loadStudyArg(file, opts.preset, resolve(out));
       // --executor slurm: submit job arrays instead of running here (src/runner/slurm).
-      const slurm = slurmExecutorFrom(opts as SlurmCliOptions, opts);
-      if (slurm && study.spec.search)
-        throw new UserError(
-          "--executor slurm cannot run a study with a search block yet: its rounds are planned on this machine",
-          "run it here (quicklearn run without --executor slurm), or list the budgets and drop the search block",
-        );
+      // A searched study on SLURM: after each round's arrays, a job runs this command again to plan the next.
+      const followUp = study.spec.search ? nextRoundArgs(file, out, opts) : undefined;
+      const slurm = slurmExecutorFrom(opts as SlurmCliOptions, { ...opts, followUp });
+      if (opts.afterRound) await refuseUnfinishedRound(out);
       const gpus = opts.gpus ?? (opts.cpu || slurm ? undefined : gpusFound());
       const slots = workerSlots({ cpu: opts.cpu, gpus, maxParallel: opts.maxParallel });
       const executor =
@@ -196,14 +198,19 @@ export function registerStudyCommands(program: Command): void {
           results_csv: resolve(out, "results.csv"),
           results_json: resolve(out, "results.json"),
         });
-      if (slurm) return; // submitted: the array tasks do the work; `quicklearn status` follows them
-      info(
-        `${out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(out, "results.csv")}`,
-      );
       const search = study.spec.search
         ? (await openStudy(out).then((st) => st.readPlan())).search
         : undefined;
-      for (const line of search ? searchOutcome(search) : []) info(line);
+      const searchLines = search ? searchOutcome(search) : [];
+      if (slurm) {
+        // Submitted: the array tasks do the work; `quicklearn status` follows them (and every round).
+        for (const line of searchLines) info(line);
+        return;
+      }
+      info(
+        `${out}: ${s.done}/${s.total} runs done, ${s.failed} failed, ${s.pending} pending; results in ${resolve(out, "results.csv")}`,
+      );
+      for (const line of searchLines) info(line);
       if (result.summary.stopped)
         throw new UserError("stopped; run the same command again to resume", undefined, 130);
       if (s.failed > 0)

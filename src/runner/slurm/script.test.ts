@@ -5,6 +5,7 @@ import type { ArrayJobPlan } from "./plan-jobs.js";
 import {
   checkMultiNodeEnv,
   dependencyFor,
+  renderFollowUpScript,
   renderSbatchScript,
   shellQuote,
   srunTorchrun,
@@ -205,5 +206,25 @@ describe("sbatch scripts", () => {
         checkMultiNodeEnv({ SLURM_JOB_ID: "5", MASTER_ADDR: "n", MASTER_PORT: "1" }),
       ).not.toThrow();
     });
+  });
+
+  it("a follow-up job: one plain task after every job has ended, no GPU, the command as given", () => {
+    const script = renderFollowUpScript(
+      "next-round",
+      { ...ctx, env: { QUICKLEARN_X: "1" } },
+      { partition: "gpu", account: "lab", gres: "gpu:1", time: "01:00:00", arrayParallelism: 4 },
+      "afterany:101:102",
+      ["run", "/home/me/study.yaml", "/scratch/me/study1", "--executor", "slurm", "--after-round"],
+    );
+    expect(script).toContain("#SBATCH --dependency=afterany:101:102\n");
+    expect(script).toContain("#SBATCH --partition=gpu\n#SBATCH --account=lab\n#SBATCH --time=01:00:00\n");
+    expect(script).toContain("#SBATCH --output=/scratch/me/study1/slurm/logs/next-round_%j.log\n");
+    expect(script).not.toMatch(/--array|--gres/);
+    expect(script).toContain("export QUICKLEARN_X=1\n");
+    expect(script.trimEnd().split("\n").at(-1)).toBe(
+      "exec /usr/bin/node /opt/ql/bin/quicklearn.js run /home/me/study.yaml /scratch/me/study1 --executor slurm --after-round",
+    );
+    const bash = execFileSync("bash", ["-n"], { input: script, encoding: "utf8" });
+    expect(bash).toBe("");
   });
 });

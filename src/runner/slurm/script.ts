@@ -101,13 +101,7 @@ export function renderSbatchScript(
   dependency: string | null,
 ): string {
   if (job.tasks.length === 0) throw new Error(`job ${job.key} has no tasks`);
-  // #SBATCH lines are not shell-parsed: a path with blanks or % (a filename pattern) cannot be written there.
-  if (/[\s%]/.test(ctx.studyDir)) {
-    throw new UserError(
-      `study directory "${ctx.studyDir}": SLURM cannot take a path with spaces or "%"`,
-      "choose another --out",
-    );
-  }
+  checkStudyDir(ctx.studyDir);
   const array = `0-${job.tasks.length - 1}` + (opts.arrayParallelism ? `%${opts.arrayParallelism}` : "");
   const mtl = job.mtl ? mtlTask(ctx, opts) : null;
   const directives: [string, string | undefined][] = [
@@ -125,8 +119,7 @@ export function renderSbatchScript(
     ["chdir", ctx.studyDir],
     ["output", `${ctx.studyDir}/slurm/logs/${job.key}_%A_%a.log`],
   ];
-  const lines = ["#!/bin/bash"];
-  for (const [k, v] of directives) if (v !== undefined) lines.push(`#SBATCH --${k}=${v}`);
+  const lines = sbatchHeader(directives);
   // Requeueable, appending to the same log across restarts; if a dependency fails, dependants are cancelled
   // at once rather than left pending forever (a later submission picks their runs up again).
   lines.push("#SBATCH --requeue", "#SBATCH --open-mode=append", "#SBATCH --kill-on-invalid-dep=yes");
@@ -147,6 +140,60 @@ export function renderSbatchScript(
       [...(ctx.workerArgs ?? []), ...(mtl?.workerArgs ?? [])].map((a) => " " + shellQuote(a)).join(""),
   );
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The sbatch script of a follow-up job: one plain task that runs `quicklearn ARGS` on the submitting
+ * machine's checkout once every job of a submission has ended, however it ended (`afterany`): the adaptive
+ * search's next round is planned there, so no process has to stay alive between rounds. It asks for no GPU
+ * (it fits curves and submits jobs); the partition, account, time, CPUs and memory are the arrays' own.
+ */
+export function renderFollowUpScript(
+  key: string,
+  ctx: ScriptContext,
+  opts: SlurmOptions,
+  dependency: string,
+  args: readonly string[],
+): string {
+  checkStudyDir(ctx.studyDir);
+  const directives: [string, string | undefined][] = [
+    ["job-name", `ql-${ctx.studyName}-${key}`],
+    ["partition", opts.partition],
+    ["account", opts.account],
+    ["time", opts.time],
+    ["cpus-per-task", opts.cpusPerTask?.toString()],
+    ["mem", opts.mem],
+    ["dependency", dependency],
+    ["chdir", ctx.studyDir],
+    ["output", `${ctx.studyDir}/slurm/logs/${key}_%j.log`],
+  ];
+  const lines = sbatchHeader(directives);
+  // Requeueable like the arrays: what it runs is idempotent (a run that is done is never run again).
+  lines.push("#SBATCH --requeue", "#SBATCH --open-mode=append");
+  lines.push(
+    `# quicklearn study ${ctx.studyName}: ${key}, after every job of its submission`,
+    "set -euo pipefail",
+  );
+  for (const [k, v] of Object.entries(ctx.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(
+    `echo "quicklearn: ${key} job \${SLURM_JOB_ID} on $(hostname) at $(date -Is)" >&2`,
+    `exec ${[...ctx.quicklearn, ...args].map(shellQuote).join(" ")}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+function sbatchHeader(directives: readonly [string, string | undefined][]): string[] {
+  const given = directives.filter(([, v]) => v !== undefined);
+  return ["#!/bin/bash", ...given.map(([k, v]) => `#SBATCH --${k}=${v}`)];
+}
+
+/** #SBATCH lines are not shell-parsed: a path with blanks or % (a filename pattern) cannot be written there. */
+function checkStudyDir(studyDir: string): void {
+  if (/[\s%]/.test(studyDir))
+    throw new UserError(
+      `study directory "${studyDir}": SLURM cannot take a path with spaces or "%"`,
+      "choose another --out",
+    );
 }
 
 /**

@@ -6,7 +6,13 @@ import { projectRoot, venvPython } from "../../util/paths.js";
 import { sbatch, squeue } from "./commands.js";
 import { isActive } from "./parse.js";
 import { planArrayJobs, type ArrayJobPlan, type SlurmRunRef } from "./plan-jobs.js";
-import { dependencyFor, renderSbatchScript, validateSlurmOptions, type SlurmOptions } from "./script.js";
+import {
+  dependencyFor,
+  renderFollowUpScript,
+  renderSbatchScript,
+  validateSlurmOptions,
+  type SlurmOptions,
+} from "./script.js";
 import { allJobIds, readJobs, saveSubmission, SLURM_DIR, type Submission } from "./store.js";
 import { StudyStore } from "../store/index.js";
 
@@ -21,6 +27,11 @@ export interface SubmitOptions extends SlurmOptions {
   workerArgs?: readonly string[];
   /** Runs known done (verified by the caller); by default read from each run's state.json. */
   done?: ReadonlySet<string>;
+  /**
+   * Arguments of `quicklearn` for a job that runs once every array job of the submission has ended
+   * (afterany), e.g. `run ... --after-round` for an adaptive search's next round; none when nothing is submitted.
+   */
+  followUp?: readonly string[];
 }
 
 export interface SubmittedArrayJob {
@@ -65,12 +76,25 @@ export async function submitStudy(
   };
   const submitted = plan.reduce((n, j) => n + j.tasks.flat().length, 0);
 
+  // One plain task with no runs, after every array job of this submission has ended.
+  const followUp = (ids: ReadonlyMap<string, string>) => {
+    const dependency = "afterany:" + plan.map((j) => ids.get(j.key)!).join(":");
+    const level = Math.max(...plan.map((j) => j.level)) + 1;
+    const script = renderFollowUpScript(FOLLOW_UP, ctx, opts, dependency, opts.followUp!);
+    return { key: FOLLOW_UP, level, tasks: [[]], dependency, script };
+  };
+  const withFollowUp = opts.followUp !== undefined && plan.length > 0;
+
   if (opts.dryRun) {
     const placeholders = new Map(plan.map((j) => [j.key, `<job ${j.key}>`]));
     const jobs = plan.map((j) => {
       const dependency = dependencyFor(j, placeholders);
       return { ...summary(j, null, dependency), script: renderSbatchScript(j, ctx, opts, dependency) };
     });
+    if (withFollowUp) {
+      const f = followUp(placeholders);
+      jobs.push({ ...summary(f, null, f.dependency), script: f.script });
+    }
     return { jobs, done: done.size, submitted };
   }
 
@@ -96,10 +120,23 @@ export async function submitStudy(
     await saveSubmission(dir, submission);
     jobs.push({ ...summary(j, jobId, dependency), script });
   }
+  if (withFollowUp) {
+    const f = followUp(ids);
+    const scriptRel = join(SLURM_DIR, "scripts", `${stamp}-${FOLLOW_UP}.sbatch`);
+    await writeFileAtomic(join(dir, scriptRel), f.script);
+    const jobId = await sbatch(f.script);
+    submission.jobs.push({ ...summary(f, jobId, f.dependency), job_id: jobId, script: scriptRel });
+    await saveSubmission(dir, submission);
+    jobs.push({ ...summary(f, jobId, f.dependency), script: f.script });
+  }
   return { jobs, done: done.size, submitted };
 }
 
-function summary(j: ArrayJobPlan, jobId: string | null, dependency: string | null) {
+function summary(
+  j: Pick<ArrayJobPlan, "key" | "level" | "tasks">,
+  jobId: string | null,
+  dependency: string | null,
+) {
   return { key: j.key, job_id: jobId, level: j.level, tasks: j.tasks, dependency };
 }
 
@@ -115,10 +152,15 @@ export async function finishedRuns(studyDir: string, runs: readonly SlurmRunRef[
   return done;
 }
 
+/** The follow-up job's key (one plain task, no runs): it plans and submits the search's next round. */
+export const FOLLOW_UP = "next-round";
+
 async function refuseWhileActive(studyDir: string): Promise<void> {
   const jobs = await readJobs(studyDir);
   if (!jobs) return;
-  const active = (await squeue(allJobIds(jobs))).filter((t) => isActive(t.state));
+  // A follow-up job submitting the next round is itself still running: it does not count.
+  const self = process.env.SLURM_JOB_ID;
+  const active = (await squeue(allJobIds(jobs))).filter((t) => isActive(t.state) && t.job !== self);
   if (active.length === 0) return;
   const ids = [...new Set(active.map((t) => t.job))];
   throw new UserError(
