@@ -11,6 +11,10 @@ export interface SearchRow {
   rounds: number;
   /** The budgets the search ran, in the order it chose them. */
   budgets_run: string[];
+  /** Each of those budgets with the round that chose it (round 0: the starting design). */
+  rounds_run: { round: number; budget: string }[];
+  /** The target in words, as plan.json records it: "B3 stl at all", "90 % of B3 stl at all", "score 70". */
+  target: string;
   /** Examples per task at which the curve reaches the target (null: not reached, or not fitted yet). */
   budget: number | null;
   /** Its 95 % interval; a null end lies beyond every resample. */
@@ -23,17 +27,97 @@ export interface SearchRow {
 
 /** plan.json's search record as report rows, one per searched curve. */
 export function searchRows(record: SearchRecord): SearchRow[] {
-  return record.curves.map((c) => ({
-    arm: c.arm,
-    setting: c.setting,
-    scope: c.task ?? "overall",
-    state: c.state,
-    rounds: c.round + 1,
-    budgets_run: record.rounds.filter((r) => r.curve === c.curve).map((r) => r.budget),
-    budget: c.budget,
-    ci: c.ci,
-    runs: c.runs,
-    train_sample_passes: c.train_sample_passes,
-    grid_train_sample_passes: c.grid_train_sample_passes,
-  }));
+  return record.curves.map((c) => {
+    const rounds = record.rounds
+      .filter((r) => r.curve === c.curve)
+      .map((r) => ({ round: r.round, budget: r.budget }));
+    return {
+      arm: c.arm,
+      setting: c.setting,
+      scope: c.task ?? "overall",
+      state: c.state,
+      rounds: c.round + 1,
+      budgets_run: rounds.map((r) => r.budget),
+      rounds_run: rounds,
+      target: record.target,
+      budget: c.budget,
+      ci: c.ci,
+      runs: c.runs,
+      train_sample_passes: c.train_sample_passes,
+      grid_train_sample_passes: c.grid_train_sample_passes,
+    };
+  });
+}
+
+/** What a searched curve's target names: an absolute score, or a share (1: all) of a run's measured score. */
+export type SearchTargetRef =
+  | { kind: "score"; score: number }
+  | { kind: "run"; share: number; arm: string; setting: string; budget: string | null };
+
+/**
+ * The target's words read back into what they name. plan.json's record keeps the target only in words
+ * (`score 70`, `B3 stl at all`, `90 % of B3 stl at all`; arm names have no spaces); null for anything else,
+ * so that a report of a record written otherwise draws no target rather than a wrong one.
+ */
+export function parseSearchTarget(text: string): SearchTargetRef | null {
+  const score = /^score (\S+)$/.exec(text);
+  if (score && Number.isFinite(Number(score[1]))) return { kind: "score", score: Number(score[1]) };
+  const run = /^(?:(\d+(?:\.\d+)?) % of )?(\S+) (stl|mtl|eval)(?: at (\S+))?$/.exec(text);
+  if (!run) return null;
+  const share = run[1] === undefined ? 1 : Number(run[1]) / 100;
+  return { kind: "run", share, arm: run[2]!, setting: run[3]!, budget: run[4] ?? null };
+}
+
+/** The slice of the analysis a searched curve's scores come from (the report's Analysis has it all). */
+export interface SearchScores {
+  conditions: readonly { key: string; arm: string; setting: string; budget: string | null }[];
+  overall: readonly { key: string; rougeL: number; ci: [number, number] }[];
+  tasks: readonly {
+    task: string;
+    cells: Readonly<Record<string, { rougeL: number; ci: [number, number] }>>;
+  }[];
+  /** Where budget `all` sits on the examples-per-task axis. */
+  budget_axis: { all_position: number };
+}
+
+/** A budget the search ran, with the round that chose it and its measured score (null: not scored yet). */
+export interface SearchRoundPoint {
+  round: number;
+  budget: string;
+  /** Examples per task (`all`: the study's mean train size). */
+  x: number;
+  score: number | null;
+  ci: [number, number] | null;
+}
+
+export interface SearchCurveView {
+  points: SearchRoundPoint[];
+  /** The level the search aims at, on the headline metric × 100 (null: its run is not scored, or unknown). */
+  target_score: number | null;
+}
+
+/**
+ * A searched curve's rounds with the scores the analysis measured at each budget, and the target's level,
+ * on the curve's own scope (the mean over tasks, or its task), as the search itself measures them.
+ */
+export function searchCurveView(row: SearchRow, scores: SearchScores): SearchCurveView {
+  const measured = (arm: string, setting: string, budget: string | null) => {
+    const c = scores.conditions.find((x) => x.arm === arm && x.setting === setting && x.budget === budget);
+    if (!c) return null;
+    if (row.scope === "overall") return scores.overall.find((o) => o.key === c.key) ?? null;
+    return scores.tasks.find((t) => t.task === row.scope)?.cells[c.key] ?? null;
+  };
+  const points = row.rounds_run.map(({ round, budget }): SearchRoundPoint => {
+    const m = measured(row.arm, row.setting, budget);
+    const x = budget === "all" ? scores.budget_axis.all_position : Number(budget);
+    return { round, budget, x, score: m?.rougeL ?? null, ci: m?.ci ?? null };
+  });
+  const target = parseSearchTarget(row.target);
+  let target_score: number | null = null;
+  if (target?.kind === "score") target_score = target.score;
+  else if (target) {
+    const base = measured(target.arm, target.setting, target.budget);
+    target_score = base ? target.share * base.rougeL : null;
+  }
+  return { points, target_score };
 }

@@ -1,7 +1,9 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { metricLabel, REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
+import { CONFIG, shown, shownOrNull } from "./chart-style.js";
 import { conditionName, escapeHtml } from "./format.js";
+import { searchCharts } from "./search-chart.js";
 
 /**
  * Charts are Vega-Lite specs rendered to SVG in Node (no browser, no canvas): the SVG is inlined in the
@@ -24,22 +26,6 @@ export function accessibleSvg(svg: string, title: string): string {
   const t = escapeHtml(title);
   return svg.replace(/^<svg\b([^>]*)>/, `<svg role="img" aria-label="${t}"$1><title>${t}</title>`);
 }
-
-/** Figures as the tables show them (2 decimals): Vega writes each value into its marks' aria-labels. */
-function shown(v: number): number {
-  return Math.round(v * 100) / 100;
-}
-function shownOrNull(v: number | null): number | null {
-  return v === null ? null : shown(v);
-}
-
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const CONFIG = {
-  font: FONT,
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e6e6e6" },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
-  view: { stroke: null },
-};
 
 const PUBLISHED = "thesis (published)";
 
@@ -430,6 +416,8 @@ export async function renderCharts(analysis: Analysis): Promise<Chart[]> {
         ...(analysis.curves?.bands.some((b) => b.setting === s) ? { note: bandNote(analysis) } : {}),
       });
   }
+  for (const c of searchCharts(analysis))
+    if (c.spec) charts.push({ id: c.id, title: c.title, svg: await render(c.spec), note: c.note });
   const worth = worthSpec(analysis);
   if (worth)
     charts.push({

@@ -9,6 +9,7 @@ import {
 import type { Chart } from "./charts.js";
 import { backtestTable, queryTable, unfittedText, type TextTable } from "./curve-tables.js";
 import { conditionName, escapeHtml as e, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
+import { SEARCH_LEGEND, searchSentence } from "./search-chart.js";
 import { methodNotes, progressLine } from "./text.js";
 import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
 
@@ -38,6 +39,7 @@ export function renderHtml(analysis: Analysis, charts: Chart[]): string {
     section("Arms", armsTable(a)),
     section(`Overall ${metricLabel(a.metric)}`, overallTable(a)),
     section("Sample efficiency", settings.map((s) => chart(`curve-${s}`)).join("") + matchingTable(a)),
+    a.search ? section("Budget search", budgetSearch(a, chart)) : "",
     a.curves ? section("Learning-curve fits", curveFits(a, chart("worth"))) : "",
     section("Effects", effectsTable(a)),
     section("Report groups", settings.map((s) => groupTable(a, s) + chart(`groups-${s}`)).join("")),
@@ -206,6 +208,14 @@ function matchingTable(a: Analysis): string {
       rows,
     )
   );
+}
+
+/** Issue 17: each searched curve's rounds, as a chart with its sentence as caption (the sentence alone before any score). */
+function budgetSearch(a: Analysis, chart: (id: string) => string): string {
+  const curves = (a.search ?? []).map(
+    (row, i) => chart(`search-${i}`) || `<p>${e(searchSentence(a, row))}</p>`,
+  );
+  return `<p>${e(SEARCH_LEGEND)}</p>${curves.join("")}`;
 }
 
 /** Issue 21: what the fitted curves answer, how well they predicted a held-out budget, and the worth chart. */

@@ -1,5 +1,6 @@
 import type { Analysis, CurveQueryRow, CurveSection } from "../analysis/index.js";
 import type { FitRow } from "../analysis/curves/index.js";
+import { searchCurveView } from "../analysis/search-rows.js";
 import { roundNumbers, roundPercent as pct, roundPercentPair as pctPair } from "../util/round.js";
 import {
   effectSentence,
@@ -7,6 +8,7 @@ import {
   publishedEffectSentence,
   publishedMatchSentence,
 } from "./sentences.js";
+import { searchSentence } from "./search-chart.js";
 
 /**
  * The `report --json` document: the contract's keys ("overall", "matching", "groups") first, with
@@ -115,6 +117,8 @@ export function reportJson(a: Analysis): Record<string, unknown> {
             ...r,
             budget: pct(r.budget),
             ci: r.ci && pctPair(r.ci),
+            target_score: pct(searchCurveView(r, a).target_score),
+            sentence: searchSentence(a, r),
           })),
         }
       : {}),

@@ -1,6 +1,7 @@
 import { metricLabel, metricTitle, REPORT_GROUPS, settingText, type Analysis } from "../analysis/index.js";
 import { conditionName, escapeMarkdown as m, fmt, fmtCi, fmtPct, truncationText } from "./format.js";
 import { backtestTable, queryTable, unfittedText } from "./curve-tables.js";
+import { searchSentence } from "./search-chart.js";
 import { methodNotes, progressLine } from "./text.js";
 import { effectSentence, matchingSentence, publishedSentences } from "./sentences.js";
 
@@ -61,6 +62,12 @@ export function renderMarkdown(a: Analysis): string {
     ),
     "",
   );
+
+  if (a.search) {
+    out.push("## Budget search", "");
+    for (const row of a.search) out.push(`- ${m(searchSentence(a, row))}`);
+    out.push("");
+  }
 
   for (const t of [queryTable(a), backtestTable(a)]) {
     if (!t) continue;
