@@ -18,7 +18,7 @@ import {
   type CurveScope,
 } from "./curves/index.js";
 import { REPORT_GROUPS } from "./groups.js";
-import { seededRng } from "./random.js";
+import { seededRng, type Rng } from "./random.js";
 import type { ResultsTable } from "./table.js";
 
 export interface CurveFitOptions {
@@ -176,7 +176,7 @@ export function fitMeasured(
   m: MeasuredCurve,
   options: CurveFitOptions = {},
 ): { ok: true; curve: StudyCurve } | { ok: false; reason: string } {
-  const fit = fitWithRefits(m, options);
+  const fit = fitWithRefits(measuredInput(m), options);
   if (!fit.ok) return fit;
   return {
     ok: true,
@@ -191,44 +191,69 @@ export function fitMeasured(
   };
 }
 
-/** The fit on the points (weighted by inverse variance) and its refits on the paired draws. */
-function fitWithRefits(
-  m: MeasuredCurve,
-  options: CurveFitOptions,
-): { ok: true; curve: Curve; resamples: Curve[]; index: number[] } | { ok: false; reason: string } {
-  const family = options.family ?? "auto";
-  const weights = m.draws.map(inverseVariance);
-  const points = (scores: ArrayLike<number>): CurvePoint[] =>
-    m.budgets.flatMap((budget, k) =>
-      Number.isFinite(scores[k]) ? [{ budget, score: scores[k]!, weight: weights[k]! }] : [],
-    );
-  const fit = fitCurve(points(m.scores), { family, seed: options.seed });
-  if (!fit.ok) return fit;
-  return { ok: true, curve: fit.curve, ...refit(m, points, fit.curve, family, options.seed ?? 1) };
+/** A curve's points and how to draw their resampled scores: what fitWithRefits fits and refits. */
+export interface RefitInput {
+  budgets: readonly number[];
+  scores: ArrayLike<number>;
+  /** Per point, e.g. its inverse variance; absent: equal weights. */
+  weights?: readonly number[];
+  /** Refits to make, one per resample k = 0..resamples - 1. */
+  resamples: number;
+  /** Writes resample k's score of every point into `out` (NaN leaves the point out of that refit). */
+  draw: (k: number, out: Float64Array, rng: Rng) => void;
 }
 
-function refit(
-  m: MeasuredCurve,
-  points: (scores: ArrayLike<number>) => CurvePoint[],
-  curve: Curve,
-  family: CurveFamily,
-  seed: number,
-): { resamples: Curve[]; index: number[] } {
-  const rng = seededRng(seed);
-  const n = Math.min(...m.draws.map((d) => d.length));
-  const scores = new Float64Array(m.budgets.length);
+export interface RefitOptions {
+  family?: CurveFamily;
+  maxScore?: number;
+  seed?: number;
+}
+
+/**
+ * The fit on the points and its warm-started refits on their resampled scores: the study's curves (draws
+ * paired across points) and the budget search's crossings (its study's draws, or normal draws around each
+ * point) alike. `index[j]` is the resample refit j used, for pairing a target's draw with it.
+ */
+export function fitWithRefits(
+  input: RefitInput,
+  options: RefitOptions = {},
+): { ok: true; curve: Curve; resamples: Curve[]; index: number[] } | { ok: false; reason: string } {
+  const family = options.family ?? "auto";
+  const { budgets, weights } = input;
+  const points = (scores: ArrayLike<number>): CurvePoint[] =>
+    budgets.flatMap((budget, k) => {
+      if (!Number.isFinite(scores[k])) return [];
+      const score = scores[k]!;
+      return [weights ? { budget, score, weight: weights[k]! } : { budget, score }];
+    });
+  const fit = fitCurve(points(input.scores), { family, maxScore: options.maxScore, seed: options.seed });
+  if (!fit.ok) return fit;
+  const curve = fit.curve;
+  const rng = seededRng(options.seed ?? 1);
+  const scores = new Float64Array(budgets.length);
   const resamples: Curve[] = [];
   const index: number[] = [];
-  for (let k = 0; k < n; k++) {
-    for (let p = 0; p < scores.length; p++) scores[p] = m.draws[p]![k]!;
+  for (let k = 0; k < input.resamples; k++) {
+    input.draw(k, scores, rng);
     // auto's share of the fitted gain beyond the largest budget is itself uncertain: drawn per refit.
     const gainShare = family === "auto" ? rng.next() : undefined;
-    const r = fitCurve(points(scores), { family, warm: curve, gainShare });
+    const r = fitCurve(points(scores), { family, maxScore: options.maxScore, warm: curve, gainShare });
     if (!r.ok) continue;
     resamples.push(r.curve);
     index.push(k);
   }
-  return { resamples, index };
+  return { ok: true, curve, resamples, index };
+}
+
+/** A measured curve's refit input: its points weighted by inverse variance, resample k its draws' k-th. */
+function measuredInput(m: MeasuredCurve): RefitInput {
+  return {
+    budgets: m.budgets,
+    scores: m.scores,
+    weights: m.draws.map(inverseVariance),
+    resamples: Math.min(...m.draws.map((d) => d.length)),
+    draw: (k, out) => m.draws.forEach((d, p) => (out[p] = d[k]!)),
+  };
 }
 
 /**
@@ -250,7 +275,7 @@ function backtestMeasured(
     scores: m.scores.slice(0, -1),
     draws: m.draws.slice(0, -1).map((d) => Array.prototype.slice.call(d, 0, refits) as number[]),
   };
-  const fit = fitWithRefits(held, options);
+  const fit = fitWithRefits(measuredInput(held), options);
   if (!fit.ok) return { ok: false, reason: `without the largest budget: ${fit.reason}` };
   const budget = m.budgets[n - 1]!;
   const band = scoreBand(fit.curve, fit.resamples, budget, level, measurementNoise(m));

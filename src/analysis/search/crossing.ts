@@ -3,10 +3,12 @@
  * refit it on resamples of the measured points (warm-started), and read each refit's crossing against
  * the target's matching resample.
  */
-import { budgetFor, fitCurve, residualBootstrap, type Curve, type CurvePoint } from "../curves/index.js";
-import { seededRng, type Rng } from "../random.js";
+import { budgetFor, residualBootstrap, type Curve, type CurvePoint } from "../curves/index.js";
+import type { Rng } from "../random.js";
 import { quantileSorted } from "../stats.js";
+import { fitWithRefits } from "../study-curves.js";
 import { targetDraws, type SearchTarget } from "./target.js";
+import { checkCrossingOptions, checkPoints, checkTarget } from "./validate.js";
 
 /** One measured budget of the searched curve. */
 export interface SearchPoint {
@@ -49,36 +51,42 @@ export function crossing(
   target: SearchTarget,
   options: CrossingOptions = {},
 ): { ok: true; value: Crossing } | { ok: false; reason: string } {
+  checkPoints(points);
+  checkTarget(target);
+  checkCrossingOptions(options);
   const level = options.level ?? DEFAULT_LEVEL;
   const n = options.resamples ?? DEFAULT_SEARCH_RESAMPLES;
-  const seed = options.seed ?? 1;
-  const fitOptions = { family: "auto" as const, maxScore: options.maxScore, seed };
+  const fitOptions = { family: "auto" as const, maxScore: options.maxScore, seed: options.seed ?? 1 };
   const ses = points.map(standardError);
   const rows = weightedRows(points, ses);
-  const fit = fitCurve(rows, fitOptions);
-  if (!fit.ok) return fit;
-  const curve = fit.curve;
 
-  let curves: Curve[];
+  let fitted: { curve: Curve; resamples: Curve[]; index: number[] };
   if (ses.every((se) => se === null)) {
     // No uncertainty was given with the points: the residual bootstrap estimates it from their scatter.
     const boot = residualBootstrap(rows, { ...fitOptions, resamples: n });
     if (!boot.ok) return boot;
-    curves = boot.value.resamples;
+    const { curve, resamples } = boot.value;
+    fitted = { curve, resamples, index: resamples.map((_, k) => k) };
   } else {
-    const rng = seededRng(seed);
-    curves = [];
-    const draw = rows.map((r) => ({ ...r }));
-    for (let k = 0; k < n; k++) {
-      points.forEach((p, i) => (draw[i]!.score = resampledScore(p, ses[i] ?? null, k, rng)));
-      const refit = fitCurve(draw, { ...fitOptions, warm: curve, gainShare: rng.next() });
-      if (refit.ok) curves.push(refit.curve);
-    }
+    const fit = fitWithRefits(
+      {
+        budgets: rows.map((r) => r.budget),
+        scores: rows.map((r) => r.score),
+        weights: rows.every((r) => r.weight !== undefined) ? rows.map((r) => r.weight!) : undefined,
+        resamples: n,
+        draw: (k, out, rng) => points.forEach((p, i) => (out[i] = resampledScore(p, ses[i] ?? null, k, rng))),
+      },
+      fitOptions,
+    );
+    if (!fit.ok) return fit;
+    fitted = fit;
   }
+  const { curve, resamples, index } = fitted;
   const t = targetDraws(target);
+  // Refit j is compared with the target's draw on the same resample.
   const draws = Float64Array.from(
-    curves,
-    (c, k) => budgetFor(c, t.draws[k % t.draws.length]!).budget ?? Infinity,
+    resamples,
+    (c, j) => budgetFor(c, t.draws[index[j]! % t.draws.length]!).budget ?? Infinity,
   );
   const reachable = draws.filter(Number.isFinite).length;
   return {
@@ -95,8 +103,9 @@ export function crossing(
 
 /** The point's standard error: given, or the spread of its resamples; null when unknown. */
 function standardError(p: SearchPoint): number | null {
-  if (p.resamples && p.resamples.length > 1) {
-    const v = Array.from(p.resamples);
+  // A resample that lacks the point (NaN) says nothing of its spread.
+  const v = Array.from(p.resamples ?? []).filter(Number.isFinite);
+  if (v.length > 1) {
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
   }

@@ -13,6 +13,7 @@ import {
 } from "./crossing.js";
 import { fmt, proposeBeforeFit, proposeFromInterval, type Range } from "./propose.js";
 import { targetDraws, type SearchTarget } from "./target.js";
+import { checkPoints, checkSettings, checkTarget } from "./validate.js";
 
 export const STOP_STATES = ["converged", "max_rounds", "unreachable", "at_min_budget"] as const;
 export type StopState = (typeof STOP_STATES)[number];
@@ -44,6 +45,9 @@ export type Decision =
   | { action: "run"; round: number; budget: number; reason: string; crossing: Crossing | null };
 
 export function decide(input: SearchInput): Decision {
+  checkSettings(input);
+  checkPoints(input.points);
+  checkTarget(input.target);
   const points = [...input.points].sort((a, b) => a.budget - b.budget);
   const run = [...new Set([...input.budgetsRun, ...points.map((p) => p.budget)])];
   const measured = new Set(points.map((p) => p.budget));

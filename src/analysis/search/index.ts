@@ -13,7 +13,12 @@
  *   Points are budgets with their measured score and either the study's resampled scores or a standard
  *   error; the target is a score, a baseline's measured score with its resamples, or a share of it.
  * - `crossing(points, target, options)` -> the fitted curve (curves core, `auto`), the crossing budget and
- *   its percentile interval over warm-started refits on resamples of the points.
+ *   its percentile interval over warm-started refits on resamples of the points (study-curves.ts's
+ *   fitWithRefits, which the study's own curves use too).
+ *
+ * Inputs a user can get wrong (a target that is not a finite number, a bad tolerance or range, a curve with
+ * no measured point or a point without a finite score) are refused with a UserError naming the field
+ * (validate.ts); a broken invariant of the search itself stays an Error.
  */
 export {
   STOP_STATES,
