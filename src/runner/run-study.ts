@@ -7,6 +7,7 @@ import type { ExecutionSummary, Executor, ExecutorEvents } from "./executor.js";
 import { describeHolder, FileLock } from "./lock.js";
 import { isPreflightError, preflight, PreflightError, type PreflightOptions } from "./preflight.js";
 import { executionRuns, prepareStudy, type Design, type Prepared } from "./prepare.js";
+import { runWork, type RunWork } from "./progress-eta.js";
 import { writeResults, type Results } from "./results.js";
 import { StudyStore, type StatusSummary } from "./store/index.js";
 
@@ -17,8 +18,12 @@ export interface RunStudyOptions {
   /** Retries per run after its first failure. */
   retries: number;
   executor: Executor;
-  /** Progress sink; made once the plan is known (total runs, done at start). */
-  events?: (total: number, doneAtStart: number) => ExecutorEvents & { note?(m: string): void; stop?(): void };
+  /** Progress sink; made once the plan is known (total runs, done at start, the work of each run left). */
+  events?: (
+    total: number,
+    doneAtStart: number,
+    work: ReadonlyMap<string, RunWork>,
+  ) => ExecutorEvents & { note?(m: string): void; stop?(): void };
   onData?: (done: number, total: number, task: string) => void;
   /** Lets the caller stop the executor (Ctrl-C) once it exists. */
   onExecutor?: (executor: Executor) => void;
@@ -115,7 +120,7 @@ async function execute(
   prepared: Prepared,
   opts: RunStudyOptions,
 ): Promise<ExecutionSummary> {
-  const view = opts.events?.(prepared.plan.runs.length, prepared.done.size);
+  const view = opts.events?.(prepared.plan.runs.length, prepared.done.size, workLeft(prepared));
   for (const note of prepared.notes) view?.note?.(note);
   try {
     return await opts.executor.execute({
@@ -128,4 +133,12 @@ async function execute(
   } finally {
     view?.stop?.();
   }
+}
+
+/** The work of each run not done yet (what the progress view's ETA weighs runs by). */
+function workLeft(prepared: Prepared): Map<string, RunWork> {
+  const sizes = prepared.context.plan.testSizes;
+  return new Map(
+    prepared.plan.runs.filter((r) => !prepared.done.has(r.id)).map((r) => [r.id, runWork(r, sizes)]),
+  );
 }
