@@ -159,6 +159,19 @@ describe.skipIf(!haveEngine)("adaptive budget search end to end (real engine, ti
         runs: clean.rounds.length,
       });
       expect(row.train_sample_passes).toBeLessThan(row.grid_train_sample_passes as number);
+      // report.html draws the rounds: a marker per budget run, labelled by the round that chose it.
+      const html = await readFile(join(out, "report.html"), "utf8");
+      const points = /class="mark-symbol role-mark search_round_points_marks"[^>]*>([\s\S]*?)<\/g>/.exec(
+        html,
+      );
+      const markers = [...(points?.[1] ?? "").matchAll(/aria-label="round (\d+): (\S+) examples per task/g)];
+      expect(markers.map((m) => [Number(m[1]), m[2]])).toEqual(clean.rounds.map((x) => [x.round, x.budget]));
+      expect(html).toContain("search_target_marks");
+      expect(html).toMatch(
+        new RegExp(
+          `<figcaption>Budget search \\(inst STL\\): inst STL, target 90 % of B3 stl at all \\(ROUGE-L [\\d.]+\\): searched in ${curve.round + 1} rounds: `,
+        ),
+      );
 
       // Run again: the decisions are recomputed from the results and come out the same; nothing reruns.
       const before = await doneStates(out);
