@@ -8,7 +8,7 @@ import {
   startEngineWorker,
   workerSlots,
   type Executor,
-  type ExecutorEvents,
+  type RunStudyOptions,
   type StatusSummary,
   type StudyRounds,
 } from "../runner/index.js";
@@ -28,7 +28,7 @@ export interface DemoOptions {
   /** Stage banners ("[1/3] ..."), notes. */
   say: (message: string) => void;
   /** Progress of the study's runs (the `quicklearn run` view). */
-  events?: (total: number, doneAtStart: number) => ExecutorEvents & { note?(m: string): void; stop?(): void };
+  events?: RunStudyOptions["events"];
   /** Lets the caller stop the study (Ctrl-C) once its executor exists. */
   onExecutor?: (executor: Executor) => void;
   workers?: number;

@@ -34,9 +34,7 @@ export function registerDemoCommand(program: Command): void {
           out,
           quick: opts.quick ?? false,
           say: info,
-          // The third argument is what runStudy gives (the work of each run left): the ETA weighs runs by it.
-          events: (total: number, done: number, work?: ConstructorParameters<typeof ProgressView>[2]) =>
-            new ProgressView(total, done, work),
+          events: (total, done, work) => new ProgressView(total, done, work),
           onExecutor,
           search: opts.search ? searchRounds : undefined,
         }),

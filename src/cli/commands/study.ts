@@ -181,7 +181,7 @@ export function registerStudyCommands(program: Command): void {
           preflight: opts.check
             ? { gpus: slurm ? undefined : gpus, inFlight: slurm ? 1 : slots.length }
             : null,
-          events: slurm ? undefined : (total, done) => new ProgressView(total, done),
+          events: slurm ? undefined : (total, done, work) => new ProgressView(total, done, work),
           rounds: study.spec.search ? searchRounds(study.spec) : undefined,
           onData: (done, total, task) => {
             if (done === total || done % 20 === 0) info(`data: ${done}/${total} tasks (${task})`);
