@@ -38,7 +38,15 @@ def fingerprint(spec: RunSpec) -> str:
     """What must match for a checkpoint to be resumed: everything that shapes training, data included."""
     h = hashlib.sha256()
     # train.parallel is left out: DDP and FSDP make the same update (a checkpoint's layout is checked apart).
-    unrelated = {"eval": True, "output_dir": True, "save_model": True, "run_id": True, "train": {"parallel"}}
+    # tracking only copies the log elsewhere: turning it on still resumes a checkpoint written without it.
+    unrelated = {
+        "eval": True,
+        "output_dir": True,
+        "save_model": True,
+        "run_id": True,
+        "tracking": True,
+        "train": {"parallel"},
+    }
     if spec.template == "none":
         unrelated["template"] = True  # as before the field existed: earlier checkpoints still resume
     relevant = spec.model_dump(exclude=unrelated)

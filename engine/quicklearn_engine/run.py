@@ -19,6 +19,7 @@ from .fsutil import atomic_dir, remove_stale_temps, write_json_atomic, write_jso
 from .generate import generate
 from .models import ModelCache
 from .spec import RunSpec
+from .tracking import Tracking
 from .train import train
 from .train_config import resolve_train_config
 
@@ -67,6 +68,7 @@ def execute(
             (out / name).unlink(missing_ok=True)
     if placement.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
+    tracking = Tracking(spec)  # before the model loads: a missing tracker package fails the run at once
 
     loaded, timing = cache.get(
         spec.model,
@@ -106,7 +108,8 @@ def execute(
             loaded.dirty = True
             pad_id, ckpt = tokenizer.pad_token_id, out / "checkpoint"
             config = resolve_train_config(spec, arch, pad_id, placement, len(examples), ckpt)
-            result = train(model, examples, config, emit, par)
+            with tracking.open(out, par.is_main) as on_row:
+                result = train(model, examples, config, emit, par, on_row)
             model = result.model
             timings.update(
                 train_setup_s=result.setup_s, train_s=result.train_s, checkpoint_s=result.checkpoint_s

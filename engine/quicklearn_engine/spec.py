@@ -7,7 +7,8 @@ Defaults are the thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, ef
 import os
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from .errors import EngineError
 
@@ -16,6 +17,16 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 # The most epochs a run may train (MAX_EPOCHS in src/engine/spec.ts, which says why).
 MAX_EPOCHS = 10_000
+
+
+def _unique(items: list) -> list:
+    if len(set(items)) != len(items):
+        raise PydanticCustomError("duplicate", "lists a tracker twice")
+    return items
+
+
+# TRACKERS in src/engine/spec.ts (which says why MLflow is not one).
+Trackers = Annotated[list[Literal["tensorboard"]], AfterValidator(_unique)]
 
 
 class _Strict(BaseModel):
@@ -78,6 +89,8 @@ class RunSpec(_Strict):
     eval: EvalSpec | None = None
     output_dir: Annotated[str, Field(min_length=1)]
     save_model: bool = False
+    # Where the train log is also written while training (tracking.py); not part of a run's identity.
+    tracking: Trackers = []
 
 
 def default_device() -> str:

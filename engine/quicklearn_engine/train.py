@@ -146,7 +146,9 @@ def train(
     cfg: TrainConfig,
     emit: Callable[[dict], None],
     par: Single | None = None,
+    on_row: Callable[[dict], None] = lambda row: None,
 ) -> TrainResult:
+    """`on_row` sees every row of the log, restored ones first (tracking.py writes them to TensorBoard)."""
     par = par or Single()  # data parallelism across processes (distributed.py); Single: one process
     started = time.perf_counter()
     torch.manual_seed(cfg.seed)
@@ -154,6 +156,8 @@ def train(
     training = set_up(model, cfg, par)
     result = TrainResult(model=training.model)
     start_step = resume(training, cfg, par, result, emit)
+    for row in result.log:
+        on_row(row)
     result.setup_s = time.perf_counter() - started
 
     training.model.train()
@@ -165,6 +169,7 @@ def train(
         loss, grad_norm, lr = optimizer_step(training, group, cfg, par)
         row = log_row(cfg, step, group, loss, grad_norm, lr, time.perf_counter() - step_started)
         result.log.append(row)
+        on_row(row)
         result.steps = step + 1
         progress.report(row)
         if cfg.checkpoint and cfg.checkpoint.due(step + 1, cfg.steps_per_epoch, cfg.total_steps):

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { engineDir, venvPython } from "../util/paths.js";
-import { MAX_EPOCHS, RunSpec } from "./spec.js";
+import { canonicalJson } from "../util/hash.js";
+import { MAX_EPOCHS, resultDeterminingSpec, RunSpec } from "./spec.js";
 
 const base = { run_id: "r", model: "m", output_dir: "out", train: { files: ["t.jsonl"] } };
 
@@ -19,6 +20,16 @@ describe("RunSpec", () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(["train", "parallel"]);
     expect(RunSpec.safeParse({ ...base, train: { ...base.train, parallel: "fsdp" } }).success).toBe(true);
+  });
+
+  it("tracks nothing by default, and tracking is no part of a run's identity (issue 18)", () => {
+    const off = RunSpec.parse(base);
+    const on = RunSpec.parse({ ...base, tracking: ["tensorboard"] });
+    expect(off.tracking).toEqual([]);
+    expect(canonicalJson(resultDeterminingSpec(on))).toBe(canonicalJson(resultDeterminingSpec(off)));
+    expect(RunSpec.safeParse({ ...base, tracking: ["tensorboard", "tensorboard"] }).error!.issues[0]).toMatchObject(
+      { path: ["tracking"], message: "lists a tracker twice" },
+    );
   });
 
   it("bounds epochs, saying the maximum (issue 18)", () => {
@@ -48,7 +59,13 @@ function zodFields(shape: Record<string, z.ZodType>, prefix = ""): FieldFacts {
         t = t.unwrap() as z.ZodType;
       } else break;
     }
-    out[prefix + name] = { required, default: dflt, enum: t instanceof z.ZodEnum ? [...t.options] : null };
+    // A list of choices (`tracking`) compares its items' choices.
+    const choices = t instanceof z.ZodArray ? (t.element as z.ZodType) : t;
+    out[prefix + name] = {
+      required,
+      default: dflt,
+      enum: choices instanceof z.ZodEnum ? [...choices.options] : null,
+    };
     if (t instanceof z.ZodObject) Object.assign(out, zodFields(t.shape, `${prefix}${name}.`));
   }
   return out;
@@ -64,7 +81,9 @@ def walk(model, prefix):
     for name, f in model.model_fields.items():
         ann = f.annotation
         args = typing.get_args(ann)
-        lit = list(args) if typing.get_origin(ann) is typing.Literal else None
+        # A list of choices (tracking) compares its items' choices.
+        items = args[0] if typing.get_origin(ann) is list else ann
+        lit = list(typing.get_args(items)) if typing.get_origin(items) is typing.Literal else None
         nested = [a for a in (args or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
         out[prefix + name] = {"required": f.is_required(), "default": None if f.is_required() else f.default, "enum": lit}
         for n in nested:
@@ -84,6 +103,24 @@ describe.skipIf(!existsSync(venvPython()))("the engine's two spec schemas", () =
     const typescript = zodFields(RunSpec.shape);
     expect(Object.keys(typescript).sort()).toEqual(Object.keys(python).sort());
     for (const [path, facts] of Object.entries(typescript)) expect(facts, path).toEqual(python[path]);
+  });
+
+  it("refuse the same bad tracking lists", () => {
+    const verdict = (tracking: unknown) =>
+      execFileSync(
+        venvPython(),
+        [
+          "-c",
+          "import json, sys\nfrom quicklearn_engine.spec import parse_spec\nfrom quicklearn_engine.errors import EngineError\n" +
+            "try:\n    parse_spec(json.loads(sys.argv[1]))\n    print('ok')\nexcept EngineError as e:\n    print(e.code)",
+          JSON.stringify({ ...base, tracking }),
+        ],
+        { env: { ...process.env, PYTHONPATH: engineDir }, encoding: "utf8" },
+      ).trim();
+    for (const tracking of [[], ["tensorboard"], ["tensorboard", "tensorboard"], ["mlflow"], "tensorboard"]) {
+      const zod = RunSpec.safeParse({ ...base, tracking }).success ? "ok" : "bad_spec";
+      expect(verdict(tracking), JSON.stringify(tracking)).toBe(zod);
+    }
   });
 
   it("bound epochs by the same maximum", () => {

@@ -72,6 +72,15 @@ export const EvalSpec = z.strictObject({
   static_cache: z.boolean().default(false),
 });
 
+/**
+ * Where a run's train log also goes while it trains (docs/engine.md, "Experiment tracking"). MLflow is not
+ * one: its file store is in maintenance mode (mlflow 3 refuses it without an opt-out) and its database
+ * store wants one SQLite file shared by every run of a study, which concurrent workers on a network
+ * filesystem do not share well; `tensorboard --logdir STUDY/runs` reads every run's own folder.
+ */
+export const TRACKERS = ["tensorboard"] as const;
+export const Tracker = z.enum(TRACKERS);
+
 export const RunSpec = z.strictObject({
   run_id: z.string().min(1),
   /** Hugging Face hub id or local directory of the base model. */
@@ -104,6 +113,14 @@ export const RunSpec = z.strictObject({
   eval: EvalSpec.nullable().default(null),
   output_dir: z.string().min(1),
   save_model: z.boolean().default(false),
+  /**
+   * Also write the train log, step by step, as TensorBoard event files (`output_dir/tensorboard/`). Off by
+   * default; never part of a run's identity.
+   */
+  tracking: z
+    .array(Tracker)
+    .refine((t) => new Set(t).size === t.length, { message: "lists a tracker twice" })
+    .default([]),
 });
 
 export type RunSpec = z.infer<typeof RunSpec>;
@@ -125,6 +142,8 @@ export function resultDeterminingSpec(spec: RunSpec): unknown {
     output_dir: null,
     device: null,
     compile: null,
+    // Where the log is copied to, not what is trained: turning tracking on for a finished study reruns nothing.
+    tracking: undefined,
     train: spec.train && { ...spec.train, parallel: null, gradient_checkpointing: null },
     eval: spec.eval && { ...spec.eval, static_cache: null },
   };

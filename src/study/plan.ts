@@ -298,6 +298,8 @@ function makeRun(spec: StudySpec, hyper: StudySpec["hyperparameters"], r: RunSha
           }
         : null,
     save_model: r.setting === "prefinetune",
+    // Left out of the id below (resultDeterminingSpec); spelled out only when on, so spec.json stays as it was.
+    ...(spec.tracking?.length ? { tracking: spec.tracking } : {}),
   };
   const depends_on = r.parent ? [r.parent.id] : [];
   // Hash the engine spec with its defaults applied, so spelling out a default does not change the id.

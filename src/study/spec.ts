@@ -150,6 +150,13 @@ export const StudySpec = z
     arms: z.array(Arm).min(1),
     /** An adaptive budget search (docs/studies.md, "Searching budgets"): which arms' budgets are searched. */
     search: SearchSpec.optional(),
+    /**
+     * Also write every run's train log as TensorBoard event files while it trains (`tracking: tensorboard`,
+     * or a list): the engine spec's `tracking`, for every run. No run's id depends on it.
+     */
+    tracking: z
+      .preprocess((t) => (typeof t === "string" ? [t] : t), RunSpec.shape.tracking.unwrap())
+      .optional(),
   })
   .superRefine((study, ctx) => {
     study.arms.forEach((arm, i) => {
