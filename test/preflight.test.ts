@@ -190,7 +190,7 @@ describe.skipIf(!haveEngine)("worker preflight (real engine check, tiny model)",
     );
     expect(error?.hint).toMatch(/no run was started on .*: they stay pending .* --no-check/);
     expect(lines.filter((l) => l.startsWith("FAIL"))).toEqual([
-      expect.stringMatching(/^FAIL {2}device {4}--gpus/),
+      expect.stringMatching(new RegExp(`^FAIL {2}device {4}--gpus ${gpu}: (no CUDA|GPU 99)`)),
     ]);
     expect(lines.filter((l) => l.startsWith("ok"))).toEqual([
       expect.stringMatching(/^ok {4}model/),
@@ -207,7 +207,12 @@ describe.skipIf(!haveEngine)("worker preflight (real engine check, tiny model)",
       const before = process.env.CUDA_VISIBLE_DEVICES;
       process.env.CUDA_VISIBLE_DEVICES = "0";
       try {
-        const { error } = await work(store, workerSlots({})[0]!);
+        const { lines, error } = await work(store, workerSlots({})[0]!);
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            /^FAIL {2}device {4}CUDA_VISIBLE_DEVICES=0 \(the GPUs this process was given\): no CUDA GPU/,
+          ),
+        );
         expect(error?.message).toMatch(
           /^preflight: CUDA_VISIBLE_DEVICES=0 \(the GPUs this process was given\): no CUDA GPU is available/,
         );

@@ -99,6 +99,9 @@ arms:
       expect(asked[1]!.models.sort()).toEqual(["org/base", "org/inst"]);
       expect(all.map((f) => f.check)).toEqual(["data", "disk"]);
       expect(formatFinding(all[0]!)).toMatch(/^ok {4}data {6}.*: 4 data file\(s\)/);
+      // A message that starts with its target says it once.
+      const device = { check: "device", target: "--gpus 0", ok: false, message: "--gpus 0: no CUDA" };
+      expect(formatFinding(device)).toBe("FAIL  device    --gpus 0: no CUDA");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -167,9 +167,10 @@ export function diskNeed(
   return { bytes: largest.reduce((a, b) => a + b, 0) + saved, inFlight: slots, savedModels };
 }
 
-/** A finding as one line, as `quicklearn check` and a worker's log show it. */
+/** A finding as one line, as `quicklearn check` and a worker's log show it (its target once). */
 export function formatFinding(f: Finding): string {
-  return `${f.ok ? "ok  " : "FAIL"}  ${f.check.padEnd(9)} ${f.target}: ${f.message}`;
+  const text = f.message.startsWith(`${f.target}: `) ? f.message : `${f.target}: ${f.message}`;
+  return `${f.ok ? "ok  " : "FAIL"}  ${f.check.padEnd(9)} ${text}`;
 }
 
 export function formatBytes(n: number): string {

@@ -144,7 +144,7 @@ function deviceToCheck(
 
 function relabel(f: Finding, label: string): Finding {
   const given = `${label} (the GPUs this process was given)`;
-  return { ...f, target: label, message: f.message.replace(/^--gpus 0\b/, given) };
+  return { ...f, target: given, message: f.message.replace(/^--gpus 0\b/, given) };
 }
 
 /** The runs selected by `--runs` or `--shard i/n` (0-based i; contiguous chunks of the plan sorted by model group). */
