@@ -22,7 +22,7 @@ export { REPORT_GROUPS, reportGroup, type ReportGroup } from "./groups.js";
 export { seededRng, type Rng } from "./random.js";
 export { percentileInterval, quantileSorted, mean } from "./stats.js";
 export { analyzeStudy, type AnalysisOptions } from "./analyze.js";
-export { searchRows, type SearchRow } from "./search-rows.js";
+export { searchCurveView, searchRows, type SearchCurveView, type SearchRow } from "./search-rows.js";
 export { publishedClaims } from "./published-claims.js";
 export { aggregationText, metricLabel, metricTitle } from "./metric.js";
 export {

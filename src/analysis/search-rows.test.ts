@@ -1,51 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parseSearchTarget, searchCurveView, searchRows, type SearchScores } from "./search-rows.js";
+import { searchCurveView, searchRows, type SearchScores } from "./search-rows.js";
 import type { SearchRecord } from "../runner/store/index.js";
 
-describe("parseSearchTarget", () => {
-  it("reads back each form plan.json's record words a target in", () => {
-    expect(parseSearchTarget("score 70")).toEqual({ kind: "score", score: 70 });
-    expect(parseSearchTarget("score -2.5")).toEqual({ kind: "score", score: -2.5 });
-    expect(parseSearchTarget("B3 stl at all")).toEqual({
-      kind: "run",
-      share: 1,
-      arm: "B3",
-      setting: "stl",
-      budget: "all",
-    });
-    expect(parseSearchTarget("92.5 % of B_3.x mtl at 1000")).toEqual({
-      kind: "run",
-      share: 0.925,
-      arm: "B_3.x",
-      setting: "mtl",
-      budget: "1000",
-    });
-    expect(parseSearchTarget("90 % of tk eval")).toEqual({
-      kind: "run",
-      share: 0.9,
-      arm: "tk",
-      setting: "eval",
-      budget: null,
-    });
-  });
+const B3 = { arm: "B3", setting: "stl" as const, budget: "all", share: 1 };
 
-  it("gives null for words of any other form, so that no wrong target is drawn", () => {
-    for (const text of [
-      "",
-      "score",
-      "score high",
-      "B3 prefinetune at all",
-      "90% of B3 stl at all",
-      "B3 stl at",
-    ])
-      expect(parseSearchTarget(text), text).toBeNull();
-  });
-});
-
-const record = (task: string | null, target: string): SearchRecord => {
+const record = (task: string | null, target_ref?: SearchRecord["target_ref"]): SearchRecord => {
   const curve = ["inst", "stl", task].filter((p) => p !== null).join("/");
   return {
-    target,
+    target: "(the words)",
+    ...(target_ref ? { target_ref } : {}),
     max_rounds: 4,
     curves: [
       {
@@ -90,7 +53,7 @@ const scores: SearchScores = {
 
 describe("searchRows and searchCurveView", () => {
   it("pairs each budget of a curve with the round that chose it, and its score on the curve's scope", () => {
-    const [row] = searchRows(record(null, "90 % of B3 stl at all"));
+    const [row] = searchRows(record(null, { ...B3, share: 0.9 }));
     expect(row!.rounds_run).toEqual([
       { round: 0, budget: "10" },
       { round: 0, budget: "100" },
@@ -108,16 +71,19 @@ describe("searchRows and searchCurveView", () => {
   });
 
   it("takes a per-task curve's scores and target from its task", () => {
-    const [row] = searchRows(record("t1", "B3 stl at all"));
+    const [row] = searchRows(record("t1", B3));
     const view = searchCurveView(row!, scores);
     expect(view.points.map((p) => p.score)).toEqual([20, null, null]);
     expect(view.target_score).toBe(60);
   });
 
   it("has no target level while the target's run is unscored, and an absolute one as given", () => {
-    const [row] = searchRows(record(null, "B3 mtl at all"));
+    const [row] = searchRows(record(null, { ...B3, setting: "mtl" }));
     expect(searchCurveView(row!, scores).target_score).toBeNull();
-    const [scored] = searchRows(record(null, "score 42.5"));
+    const [scored] = searchRows(record(null, { score: 42.5 }));
     expect(searchCurveView(scored!, scores).target_score).toBe(42.5);
+    // A plan.json written before the target was recorded as data: no target line rather than a guess.
+    const [old] = searchRows(record(null));
+    expect(searchCurveView(old!, scores).target_score).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { SearchRecord } from "../runner/store/index.js";
+import type { SearchRecord, SearchTargetRef } from "../runner/store/index.js";
 
 /** A searched curve as the report shows it (issue 17): where the search stopped, what it ran, what it cost. */
 export interface SearchRow {
@@ -15,6 +15,8 @@ export interface SearchRow {
   rounds_run: { round: number; budget: string }[];
   /** The target in words, as plan.json records it: "B3 stl at all", "90 % of B3 stl at all", "score 70". */
   target: string;
+  /** The same as data (null in a plan.json written before it was recorded: the chart draws no target). */
+  target_ref: SearchTargetRef | null;
   /** Examples per task at which the curve reaches the target (null: not reached, or not fitted yet). */
   budget: number | null;
   /** Its 95 % interval; a null end lies beyond every resample. */
@@ -40,6 +42,7 @@ export function searchRows(record: SearchRecord): SearchRow[] {
       budgets_run: rounds.map((r) => r.budget),
       rounds_run: rounds,
       target: record.target,
+      target_ref: record.target_ref ?? null,
       budget: c.budget,
       ci: c.ci,
       runs: c.runs,
@@ -47,25 +50,6 @@ export function searchRows(record: SearchRecord): SearchRow[] {
       grid_train_sample_passes: c.grid_train_sample_passes,
     };
   });
-}
-
-/** What a searched curve's target names: an absolute score, or a share (1: all) of a run's measured score. */
-export type SearchTargetRef =
-  | { kind: "score"; score: number }
-  | { kind: "run"; share: number; arm: string; setting: string; budget: string | null };
-
-/**
- * The target's words read back into what they name. plan.json's record keeps the target only in words
- * (`score 70`, `B3 stl at all`, `90 % of B3 stl at all`; arm names have no spaces); null for anything else,
- * so that a report of a record written otherwise draws no target rather than a wrong one.
- */
-export function parseSearchTarget(text: string): SearchTargetRef | null {
-  const score = /^score (\S+)$/.exec(text);
-  if (score && Number.isFinite(Number(score[1]))) return { kind: "score", score: Number(score[1]) };
-  const run = /^(?:(\d+(?:\.\d+)?) % of )?(\S+) (stl|mtl|eval)(?: at (\S+))?$/.exec(text);
-  if (!run) return null;
-  const share = run[1] === undefined ? 1 : Number(run[1]) / 100;
-  return { kind: "run", share, arm: run[2]!, setting: run[3]!, budget: run[4] ?? null };
 }
 
 /** The slice of the analysis a searched curve's scores come from (the report's Analysis has it all). */
@@ -112,9 +96,9 @@ export function searchCurveView(row: SearchRow, scores: SearchScores): SearchCur
     const x = budget === "all" ? scores.budget_axis.all_position : Number(budget);
     return { round, budget, x, score: m?.rougeL ?? null, ci: m?.ci ?? null };
   });
-  const target = parseSearchTarget(row.target);
+  const target = row.target_ref;
   let target_score: number | null = null;
-  if (target?.kind === "score") target_score = target.score;
+  if (target && "score" in target) target_score = target.score;
   else if (target) {
     const base = measured(target.arm, target.setting, target.budget);
     target_score = base ? target.share * base.rougeL : null;

@@ -135,6 +135,7 @@ function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds
   const worst = searchWorstCase(spec, ctx);
   const record: SearchRecord = {
     target: targetText(spec),
+    target_ref: targetData(spec),
     max_rounds: spec.search!.max_rounds,
     curves: curves.map((c) => {
       const runs = searchRuns(spec, ctx, [{ curve: c, budgets: c.budgets }]);
@@ -244,6 +245,14 @@ function targetText(spec: StudySpec): string {
   const ref = targetRef(spec.search!)!;
   const run = `${ref.arm} ${ref.setting}${ref.budget === undefined ? "" : ` at ${ref.budget}`}`;
   return "share_of" in t ? `${+(t.share * 100).toFixed(2)} % of ${run}` : run;
+}
+
+/** The target as plan.json records it for the report: a score, or a share of a run of the study. */
+function targetData(spec: StudySpec): SearchRecord["target_ref"] {
+  const t = spec.search!.target;
+  if ("score" in t) return { score: t.score };
+  const ref = targetRef(spec.search!)!;
+  return { ...ref, budget: ref.budget ?? null, share: "share_of" in t ? t.share : 1 };
 }
 
 /** A proposal at a max_budget of `all` is the `all` budget (the grid's own runs), not its rounded size. */

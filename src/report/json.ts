@@ -1,6 +1,5 @@
-import type { Analysis, CurveQueryRow, CurveSection } from "../analysis/index.js";
+import { searchCurveView, type Analysis, type CurveQueryRow, type CurveSection } from "../analysis/index.js";
 import type { FitRow } from "../analysis/curves/index.js";
-import { searchCurveView } from "../analysis/search-rows.js";
 import { roundNumbers, roundPercent as pct, roundPercentPair as pctPair } from "../util/round.js";
 import {
   effectSentence,

@@ -23,6 +23,7 @@ const ROUNDS: SearchRecord["rounds"] = [
 function record(over: Partial<SearchRecord["curves"][number]> = {}, rounds = ROUNDS): SearchRecord {
   return {
     target: "B3 stl at all",
+    target_ref: { arm: "B3", setting: "stl", budget: "all", share: 1 },
     max_rounds: 6,
     curves: [
       {
@@ -146,6 +147,7 @@ describe("the budget search in the report (issue 17)", () => {
     const open = await analyzed(dir, {
       ...record({ state: "max_rounds", budget: 700, ci: [240, null] }),
       target: "score 60",
+      target_ref: { score: 60 },
     });
     const svg = (await renderCharts(open)).find((c) => c.id === "search-0")!.svg;
     expect(labels(layer(svg, "search_interval"))).toEqual([

@@ -1,6 +1,12 @@
 import type { TopLevelSpec } from "vega-lite";
-import { metricLabel, settingText, type Analysis, type SearchRow } from "../analysis/index.js";
-import { searchCurveView, type SearchCurveView } from "../analysis/search-rows.js";
+import {
+  metricLabel,
+  searchCurveView,
+  settingText,
+  type Analysis,
+  type SearchCurveView,
+  type SearchRow,
+} from "../analysis/index.js";
 import { CONFIG, shown } from "./chart-style.js";
 import { fmt } from "./format.js";
 

@@ -75,10 +75,25 @@ export const SearchCurve = z.object({
   grid_train_sample_passes: z.number().min(0),
 });
 
+/** What a search's target names: an absolute score, or a share (1: all of it) of a run's measured score. */
+export const SearchTargetRef = z.union([
+  z.strictObject({ score: z.number() }),
+  z.strictObject({
+    arm: z.string().min(1),
+    setting: z.enum(["stl", "mtl", "eval"]),
+    /** null: an eval (zero-shot) run. */
+    budget: z.string().nullable(),
+    share: z.number().gt(0).max(1),
+  }),
+]);
+export type SearchTargetRef = z.infer<typeof SearchTargetRef>;
+
 /** plan.json's record of an adaptive budget search (issue 17): its rounds so far and every curve's state. */
 export const SearchRecord = z.object({
   /** The target in words, e.g. "B3 stl at all" or "95 % of B3 stl at all". */
   target: z.string(),
+  /** The same target as data (records written before it existed have only the words). */
+  target_ref: SearchTargetRef.optional(),
   max_rounds: z.number().int().min(1),
   curves: z.array(SearchCurve),
   rounds: z.array(SearchRound),

@@ -32,6 +32,7 @@ export {
   SearchRecord,
   planFile,
   type RunStatus,
+  type SearchTargetRef,
 } from "./files.js";
 export { RunStats, phaseTruncation, type PhaseTruncation, type TruncationCounts } from "./stats.js";
 export type { InstanceScoreLine } from "./instance-scores.js";
