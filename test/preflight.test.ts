@@ -223,6 +223,28 @@ describe.skipIf(!haveEngine)("worker preflight (real engine check, tiny model)",
     },
   );
 
+  it("quicklearn worker --gpus 0 prints each finding and exits 2; --no-check runs (and fails) each run once", async () => {
+    const gpus = detectGpus()?.length ? "99" : "0";
+    const store = await study("cli", join(root, "base"));
+    const runs = (await store.planRunIds()).join(",");
+    const r = await runCli(["worker", store.dir, "--runs", runs, "--gpus", gpus, "--retries", "3"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^FAIL {2}device {4}--gpus ${gpus}: (no CUDA|GPU 99)`, "m"));
+    expect(r.stderr).toMatch(/^ok {4}tokenizer /m);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("quicklearn: error:"));
+    expect(errors).toEqual([
+      expect.stringMatching(new RegExp(`^quicklearn: error: preflight: --gpus ${gpus}: `)),
+    ]);
+    for (const id of await store.planRunIds())
+      expect(await store.runStatus(id)).toMatchObject({ status: "pending" });
+
+    const skipped = await runCli(["worker", store.dir, "--runs", runs, "--gpus", gpus, "--no-check"]);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stderr).not.toMatch(/^FAIL/m);
+    for (const id of await store.planRunIds())
+      expect(await store.readState(id)).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
   it("a tokenizer.json cut after submission is named; with --cpu the rest passes", async () => {
     const model = join(root, "cut");
     await cp(join(root, "base"), model, { recursive: true });

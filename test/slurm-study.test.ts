@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scancel, scontrolRequeue } from "../src/runner/slurm/commands.js";
+import { detectGpus } from "../src/runner/index.js";
 import { readJobs } from "../src/runner/slurm/store.js";
 import { engineDir, projectRoot, venvPython } from "../src/util/paths.js";
 import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
@@ -45,9 +46,13 @@ function submit(spec: string, out: string, extra: string[] = []) {
   return cli([...base, "--executor", "slurm", ...extra]);
 }
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; out: string; err: string }> {
   const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
     cwd: projectRoot,
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -108,6 +113,10 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     expect(r.out).toContain("#SBATCH --dependency=afterok:<job L0>_0\n");
     expect(r.out).toMatch(/worker --study \S+ --runs "\$runs" --cpu --retries 1\n/);
     expect(existsSync(join(out, "slurm", "jobs.json"))).toBe(false);
+    // run --no-check: the workers skip their node's check too.
+    const unchecked = await cli([...args, "--dry-run", "--no-check"]);
+    expect(unchecked.code, unchecked.err).toBe(0);
+    expect(unchecked.out).toMatch(/worker --study \S+ --runs "\$runs" --cpu --no-check --retries 1\n/);
 
     // With --mtl-processes the pre-finetune and the mtl run get an array of their own (no gres with --cpu);
     // on two nodes, one task per node and the srun + torchrun line the worker starts.
@@ -206,4 +215,40 @@ describe.skipIf(missing !== null)("a study through --executor slurm (real SLURM,
     expect(cancel.code, cancel.err).toBe(0);
     expect(cancel.err).toMatch(/no queued or running SLURM jobs/);
   });
+
+  // This machine stands for a GPU node whose driver is gone; a machine with CUDA cannot.
+  it.skipIf(Boolean(detectGpus()?.length))(
+    "a node without the GPUs its job was given: the worker's check fails the task, its runs stay pending",
+    async () => {
+      const out = join(root, "no-gpu");
+      const one = join(root, "one.yaml");
+      await writeFile(
+        one,
+        tinyStudyYaml(
+          "slurm-check",
+          `arms:\n  - name: inst\n    model: ${join(root, "base")}\n    encoding: plain\n    settings: [stl]\n    budgets: [8]\n`,
+        ),
+      );
+      // What --gres gpu:1 sets on a GPU node; this machine has no CUDA, as a node with a broken driver.
+      const env = { ...process.env, CUDA_VISIBLE_DEVICES: "0" };
+      const args = ["run", one, out, "--superni", SUPERNI, "--retries", "2", "--executor", "slurm"];
+      const sub = await cli(args, env);
+      expect(sub.code, sub.err).toBe(0);
+      const s = await waitForJobs(out, 120_000);
+      expect(s.tasks.map((t) => t.state)).toEqual(s.tasks.map(() => "FAILED"));
+      const logs = join(out, "slurm", "logs");
+      const log = (await Promise.all((await readdir(logs)).map((f) => readFile(join(logs, f), "utf8")))).join(
+        "",
+      );
+      expect(log).toMatch(
+        /^FAIL {2}device {4}CUDA_VISIBLE_DEVICES=0 \(the GPUs this process was given\): no CUDA/m,
+      );
+      expect(log).toMatch(
+        /^quicklearn: error: preflight: CUDA_VISIBLE_DEVICES=0 \(the GPUs this process was given\): no CUDA GPU/m,
+      );
+      const st = JSON.parse((await cli(["status", out, "--json"])).out);
+      expect([st.pending, st.failed, st.done]).toEqual([st.total, 0, 0]);
+    },
+    120_000,
+  );
 });

@@ -171,6 +171,7 @@ export function slurmExecutorFrom(
   o: SlurmCliOptions,
   run: {
     cpu?: boolean;
+    check?: boolean;
     gpus?: unknown;
     maxParallel?: unknown;
     mtlProcesses?: number;
@@ -200,7 +201,9 @@ export function slurmExecutorFrom(
         };
   const submit = { ...opts, ...mtl, followUp: run.followUp };
   validateSlurmOptions(submit); // now, before the study is prepared, not after a long data build
-  return new SlurmExecutor({ ...submit, workerArgs: run.cpu ? ["--cpu"] : [] }, (result, dir) =>
+  // run --no-check skips the workers' check of their node too.
+  const workerArgs = [...(run.cpu ? ["--cpu"] : []), ...(run.check === false ? ["--no-check"] : [])];
+  return new SlurmExecutor({ ...submit, workerArgs }, (result, dir) =>
     printSubmission(result, dir, Boolean(submit.dryRun)),
   );
 }

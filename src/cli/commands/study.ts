@@ -271,6 +271,7 @@ export function registerStudyCommands(program: Command): void {
       "mtl runs on M nodes: one torchrun per node through srun (inside the mtl array's SLURM job)",
       wholeNumber("--mtl-nodes", 1),
     )
+    .option("--no-check", "skip the check of this machine (device, models, disk) before the first run")
     .option("--json", "print the outcome as one JSON document")
     .addHelpText(
       "after",
@@ -319,6 +320,8 @@ export function registerStudyCommands(program: Command): void {
           events: new ProgressView(ids.length, 0),
           signal: controller.signal,
           mtl: mtl ? { options: mtl, start: startDistributedEngine } : undefined,
+          // The machine this array task landed on, before any run is claimed: a bad node fails with exit 2.
+          preflight: opts.check ? { report: info } : null,
         });
       } finally {
         process.off("SIGINT", stop);
