@@ -23,6 +23,7 @@ export { seededRng, type Rng } from "./random.js";
 export { percentileInterval, quantileSorted, mean } from "./stats.js";
 export { analyzeStudy, type AnalysisOptions } from "./analyze.js";
 export { searchCurveView, searchRows, type SearchCurveView, type SearchRow } from "./search-rows.js";
+export { plannedSearch, searchRounds } from "./search/rounds.js";
 export { publishedClaims } from "./published-claims.js";
 export { aggregationText, metricLabel, metricTitle } from "./metric.js";
 export {

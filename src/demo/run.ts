@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import type { Analysis } from "../analysis/index.js";
+import { searchRounds, type Analysis } from "../analysis/index.js";
 import { writeReport } from "../report/index.js";
 import {
   LocalExecutor,
@@ -10,9 +10,7 @@ import {
   type Executor,
   type RunStudyOptions,
   type StatusSummary,
-  type StudyRounds,
 } from "../runner/index.js";
-import type { StudySpec } from "../study/index.js";
 import { ensureBaseModel, type BaseModelResult } from "./base-model.js";
 import { demoStudy, DEMO_SUPERNI } from "./study.js";
 import { demoSummary } from "./summary.js";
@@ -32,11 +30,8 @@ export interface DemoOptions {
   /** Lets the caller stop the study (Ctrl-C) once its executor exists. */
   onExecutor?: (executor: Executor) => void;
   workers?: number;
-  /**
-   * `demo --search`: the instruction-tuned arm's budgets searched against B3 (study.ts, SEARCH_BLOCK); the
-   * caller gives the search's rounds (they join the runner and the analysis: src/cli/search-loop.ts).
-   */
-  search?: (spec: StudySpec) => StudyRounds;
+  /** `demo --search`: the instruction-tuned arm's budgets searched against B3 (study.ts, SEARCH_BLOCK). */
+  search?: boolean;
 }
 
 export interface DemoResult {
@@ -71,7 +66,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       `zero-shot eval, scoring (${workers} CPU worker${workers > 1 ? "s" : ""})`,
   );
   const executor = new LocalExecutor(workerSlots({ cpu: true, maxParallel: workers }), startEngineWorker);
-  const study = demoStudy(out, opts.quick, opts.search !== undefined);
+  const study = demoStudy(out, opts.quick, opts.search ?? false);
   const run = await runStudy(study, {
     out,
     superni: DEMO_SUPERNI,
@@ -80,7 +75,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     executor,
     events: opts.events,
     onExecutor: opts.onExecutor,
-    rounds: opts.search?.(study.spec),
+    rounds: opts.search ? searchRounds(study.spec) : undefined,
     onData: (done, total) => {
       if (done === total) opts.say(`      data: built ${total} tasks`);
     },

@@ -8,7 +8,6 @@ import { UserError } from "../../util/errors.js";
 import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { studyDirArg } from "../study-dir.js";
-import { searchRounds } from "../search-loop.js";
 
 /** `quicklearn demo`: the offline demo study (src/demo), the README's main command. */
 export function registerDemoCommand(program: Command): void {
@@ -36,7 +35,7 @@ export function registerDemoCommand(program: Command): void {
           say: info,
           events: (total, done, work) => new ProgressView(total, done, work),
           onExecutor,
-          search: opts.search ? searchRounds : undefined,
+          search: opts.search,
         }),
       );
       const { status, report } = result;

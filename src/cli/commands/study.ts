@@ -46,7 +46,8 @@ import { example } from "../help.js";
 import { info, printJson } from "../output.js";
 import { indexList, positiveNumber, wholeNumber } from "../parse.js";
 import { runArgs, studyDirArg } from "../study-dir.js";
-import { plannedSearch, searchOutcome, searchPlanText, searchRounds, searchStatus } from "../search-loop.js";
+import { plannedSearch, searchRounds } from "../../analysis/index.js";
+import { searchOutcome, searchPlanText, searchStatus } from "../search-text.js";
 
 /**
  * Study commands: `init`, `plan`, `run`, `status`, and `worker` (one process running a share of a study's

@@ -1,24 +1,12 @@
 /**
- * The adaptive budget search's loop on one machine (issue 17): run a round, read its results, decide each
- * searched curve's next budget (src/analysis/search), grow the plan, run the next round, until every curve
- * stops. It sits in the CLI because it joins the runner and the analysis, which may not import each other.
+ * The adaptive budget search's rounds (issue 17): after a round, read its results, decide each searched
+ * curve's next budget (decide.ts), and grow the plan (src/study/search.ts); the runner executes each round
+ * like any other runs, through the StudyRounds it is given (locally, or a SLURM follow-up job per round).
  *
  * Nothing here is kept only in memory: plan.json records the rounds, and every decision is recomputed from
  * the results on disk with a fixed seed, so a search killed at any moment resumes with the same choices.
  */
-import {
-  Bootstrap,
-  buildResultsTable,
-  curveSeries,
-  budgetAxis,
-  DEFAULT_BOOTSTRAP,
-  loadStudy,
-  measureCondition,
-  measureCurve,
-  type ResultsTable,
-} from "../analysis/index.js";
-import { decide, type SearchPoint, type SearchTarget } from "../analysis/search/index.js";
-import type { SearchRecord, StudyRounds, StudyStore } from "../runner/index.js";
+import type { SearchRecord, StudyRounds, StudyStore } from "../../runner/index.js";
 import {
   allSize,
   budgetLabel,
@@ -33,12 +21,18 @@ import {
   targetRef,
   type SearchBudget,
   type SearchedCurve,
-} from "../study/search.js";
-import type { Plan, PlanContext, PlannedRun } from "../study/plan.js";
-import { DEFAULT_SAMPLES_PER_S } from "../study/summary.js";
-import type { MeasuredThroughput } from "../study/throughput.js";
-import type { StudySpec } from "../study/spec.js";
-import { UserError } from "../util/errors.js";
+} from "../../study/search.js";
+import type { PlanContext, PlannedRun } from "../../study/plan.js";
+import type { StudySpec } from "../../study/spec.js";
+import { UserError } from "../../util/errors.js";
+import { Bootstrap, DEFAULT_BOOTSTRAP } from "../bootstrap.js";
+import { budgetAxis } from "../budget.js";
+import { loadStudy } from "../load.js";
+import { curveSeries, measureCondition, measureCurve } from "../study-curves.js";
+import { buildResultsTable, type ResultsTable } from "../table.js";
+import { decide } from "./decide.js";
+import type { SearchPoint } from "./crossing.js";
+import type { SearchTarget } from "./target.js";
 
 type CurveState = SearchRecord["curves"][number]["state"];
 
@@ -239,7 +233,7 @@ function target(spec: StudySpec, m: Measured, scope: string): SearchTarget {
 }
 
 /** "B3 stl at all", "95 % of B3 stl at all", "score 70". */
-function targetText(spec: StudySpec): string {
+export function targetText(spec: StudySpec): string {
   const t = spec.search!.target;
   if ("score" in t) return `score ${t.score}`;
   const ref = targetRef(spec.search!)!;
@@ -258,7 +252,7 @@ function targetData(spec: StudySpec): SearchRecord["target_ref"] {
 /** A proposal at a max_budget of `all` is the `all` budget (the grid's own runs), not its rounded size. */
 function chosen(spec: StudySpec, ctx: PlanContext, curve: SearchedCurve, budget: number): SearchBudget {
   const atMax = budget >= budgetRange(spec.search!, curve, ctx).maxBudget;
-  return atMax && spec.search!.max_budget === "all" ? "all" : Math.round(budget);
+  return atMax && spec.search!.max_budget === "all" ? "all" : budget;
 }
 
 function label(curve: SearchedCurve, budget: SearchBudget, ctx: PlanContext): string {
@@ -271,53 +265,4 @@ function parseBudget(label: string): SearchBudget {
 
 function finite(x: number): number | null {
   return Number.isFinite(x) ? x : null;
-}
-
-/** `status --json`'s "search": every searched curve's round and state ("running" until it stops). */
-export function searchStatus(record: SearchRecord) {
-  return record.curves.map((c) => ({
-    arm: c.arm,
-    setting: c.setting,
-    scope: c.task ?? "overall",
-    round: c.round,
-    state: c.state,
-  }));
-}
-
-/** What `quicklearn plan` adds for a searched study: what round 0 is, and the most the search can cost. */
-export function searchPlanText(
-  plan: Plan,
-  record: SearchRecord,
-  samplesPerS: number | undefined,
-  measured: MeasuredThroughput | null,
-): string {
-  const rate = samplesPerS ?? measured?.samples_per_s ?? DEFAULT_SAMPLES_PER_S;
-  const w = record.worst_case;
-  const hours = w.train_sample_passes / rate / 3600;
-  const n = record.curves.length;
-  return [
-    "",
-    `search: the runs above are round 0: the target's (${record.target}) and the starting design of ` +
-      `${n} searched curve${n === 1 ? "" : "s"} (${[...new Set(record.rounds.map((r) => r.budget))].join(", ")} per task);`,
-    `  each later round runs one budget per curve still searching, chosen from the results so far`,
-    `worst case (max_rounds ${record.max_rounds}, every later round at max_budget): at most ${w.runs.toLocaleString("en-US")} runs ` +
-      `(round 0: ${plan.totals.runs.toLocaleString("en-US")}), ${w.train_sample_passes.toLocaleString("en-US")} training sample passes, ` +
-      `~${hours.toFixed(1)} training GPU-hours at ${rate} samples/s per GPU`,
-  ].join("\n");
-}
-
-/** One line per searched curve for the end of `run`: where it stopped, its budget and interval, its cost. */
-export function searchOutcome(record: SearchRecord): string[] {
-  const n = (x: number | null) => (x === null ? "never" : x.toFixed(x < 10 ? 1 : 0));
-  return record.curves.map((c) => {
-    const where = `search ${[c.arm, c.setting, c.task ?? "overall"].join(" ")}`;
-    if (c.state === "running") return `${where}: round ${c.round}, running`;
-    const interval = c.ci ? ` (95 % interval ${n(c.ci[0])} to ${n(c.ci[1])})` : "";
-    const answer =
-      c.budget === null
-        ? `${record.target} not reached by the fitted curve${interval}`
-        : `${record.target} reached at ${n(c.budget)} per task${interval}`;
-    const cost = `${c.train_sample_passes.toLocaleString("en-US")} training sample passes (the dense grid: ${c.grid_train_sample_passes.toLocaleString("en-US")})`;
-    return `${where}: ${c.state} after ${c.round + 1} rounds: ${answer}; ${cost}`;
-  });
 }
