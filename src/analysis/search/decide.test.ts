@@ -238,6 +238,46 @@ describe("decide", () => {
     expect(d).toMatchObject({ action: "stop", state: "at_min_budget" });
   });
 
+  it("stops at an end whose measured score is clearly past the target, before any fit", () => {
+    // Two budgets measured (no fit yet); resamples centred on the score with a spread of about 1 point.
+    const point = (budget: number, score: number): SearchPoint => ({
+      budget,
+      score,
+      resamples: Float64Array.from({ length: 200 }, (_, k) => score + ((k % 21) - 10) / 10),
+    });
+    const input = { ...base, round: 0, budgetsRun: [10, 5000] };
+    const above = decide({
+      ...input,
+      points: [point(10, 62), point(5000, 80)],
+      target: { kind: "score", score: 50 },
+    });
+    expect(above).toMatchObject({
+      action: "stop",
+      state: "at_min_budget",
+      answer: { budget: 10, ci: [0, 10] },
+    });
+    expect(above.action === "stop" && above.reason).toMatch(
+      /score at min_budget 10 is above the target 50\.0/,
+    );
+    const below = decide({
+      ...input,
+      points: [point(10, 20), point(5000, 40)],
+      target: { kind: "score", score: 50 },
+    });
+    expect(below).toMatchObject({
+      action: "stop",
+      state: "unreachable",
+      answer: { budget: null, ci: [5000, Infinity] },
+    });
+    // Within the resamples' spread of the target: not clear, so the search goes on.
+    const near = decide({
+      ...input,
+      points: [point(10, 20), point(5000, 49.5)],
+      target: { kind: "score", score: 50 },
+    });
+    expect(near.action).toBe("run");
+  });
+
   it("widens the interval by the baseline's own uncertainty", () => {
     const points = measure(pow3(90, 60, 0.4), [10, 100, 300, 1000], 1);
     const input = { ...base, points, round: 1, budgetsRun: [10, 100, 300, 1000] };

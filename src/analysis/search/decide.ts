@@ -56,9 +56,24 @@ export function decide(input: SearchInput): Decision {
   const atMax = points.some((p) => p.budget >= input.maxBudget);
   const atMin = points.some((p) => p.budget <= input.minBudget);
   const lastRound = input.round + 1 >= input.maxRounds;
-  const t = targetDraws(input.target).score;
+  const draws = targetDraws(input.target);
+  const t = draws.score;
   const target = `the target ${t.toFixed(1)}`;
+  const level = input.options?.level ?? DEFAULT_LEVEL;
+  const pct = Math.round(100 * level);
+  // The measured ends settle it without a fit: a curve that rises with its budget is above the target
+  // everywhere beyond a budget clearly above it, and below it everywhere short of one clearly below it.
+  const minPoint = atMin ? points.find((p) => p.budget <= input.minBudget) : undefined;
+  const maxPoint = atMax ? points.findLast((p) => p.budget >= input.maxBudget) : undefined;
+  const clearAtMin = minPoint !== undefined && clearly(minPoint, draws.draws, level) === "above";
+  const clearAtMax = maxPoint !== undefined && clearly(maxPoint, draws.draws, level) === "below";
+  const atMinWhy = `the score at min_budget ${input.minBudget} is above ${target} in ${pct} % of resamples or more`;
+  const atMaxWhy = `the score at max_budget ${input.maxBudget} is below ${target} in ${pct} % of resamples or more`;
 
+  if (measured.size < MIN_DISTINCT_BUDGETS && clearAtMin)
+    return stop("at_min_budget", { budget: input.minBudget, ci: [0, input.minBudget] }, atMinWhy, null);
+  if (measured.size < MIN_DISTINCT_BUDGETS && clearAtMax)
+    return stop("unreachable", { budget: null, ci: [input.maxBudget, Infinity] }, atMaxWhy, null);
   if (measured.size < MIN_DISTINCT_BUDGETS) {
     const why = `${measured.size} measured budget(s) cannot be fitted`;
     if (lastRound)
@@ -78,8 +93,7 @@ export function decide(input: SearchInput): Decision {
   if (!fit.ok) throw new Error(`the searched curve cannot be fitted: ${fit.reason}`);
   const c = fit.value;
   const answer: SearchAnswer = { budget: c.budget, ci: c.ci };
-  const level = Math.round(100 * (input.options?.level ?? DEFAULT_LEVEL));
-  const interval = `the crossing's ${level} % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
+  const interval = `the crossing's ${pct} % interval [${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`;
   const tol = `+-${+(input.tolerance * 100).toFixed(2)} %`;
 
   if (atMin && c.ci[1] <= input.minBudget)
@@ -91,12 +105,40 @@ export function decide(input: SearchInput): Decision {
       `${interval} starts beyond max_budget ${input.maxBudget}: ${target} is not reached within it`,
       c,
     );
+  // The fit disagrees with what the end measured: the measurement wins, and the interval is cut to it.
+  if (clearAtMin) {
+    const b = Math.min(c.budget ?? input.minBudget, input.minBudget);
+    return stop("at_min_budget", { budget: b, ci: [Math.min(c.ci[0], b), input.minBudget] }, atMinWhy, c);
+  }
+  if (clearAtMax) {
+    const b = c.budget !== null && c.budget > input.maxBudget ? c.budget : null;
+    return stop(
+      "unreachable",
+      { budget: b, ci: [input.maxBudget, Math.max(c.ci[1], input.maxBudget)] },
+      atMaxWhy,
+      c,
+    );
+  }
   if (within(c, input.tolerance)) return stop("converged", answer, `${interval} is within ${tol}`, c);
   if (lastRound)
     return stop("max_rounds", answer, `${interval} is wider than ${tol} after ${input.maxRounds} rounds`, c);
   const p = proposeFromInterval(c.ci, c.draws, run, input);
   if (p === null) return stop("converged", answer, `${interval}: ${noneLeft(c.ci, input)}`, c);
   return next(input, run, p.budget, `${interval} is wider than ${tol}: running ${p.budget}, ${p.why}`, c);
+}
+
+/**
+ * Whether a measured score is clearly above or below the target: on the same side in a share of the paired
+ * resamples (draw k of the point against draw k of the target) of at least (1 + level) / 2, one-sided.
+ * Without resamples nothing is clear.
+ */
+function clearly(point: SearchPoint, target: Float64Array, level: number): "above" | "below" | null {
+  const r = point.resamples;
+  if (!r || r.length === 0) return null;
+  let above = 0;
+  for (let k = 0; k < r.length; k++) if (r[k]! >= target[k % target.length]!) above++;
+  const needed = ((1 + level) / 2) * r.length;
+  return above >= needed ? "above" : r.length - above >= needed ? "below" : null;
 }
 
 /** Why no budget is left to run inside the interval (clipped to the budget range). */
