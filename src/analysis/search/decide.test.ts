@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { seededRng } from "../random.js";
-import { decide, startingDesign, type Decision, type SearchInput, type SearchPoint } from "./index.js";
+import {
+  decide,
+  gridSpend,
+  startingDesign,
+  type Decision,
+  type SearchInput,
+  type SearchPoint,
+} from "./index.js";
 
 /** A pow3 curve y = a - b x^-c, measured with a standard error `se` (exact scores: se only tells the fit). */
 const pow3 = (a: number, b: number, c: number) => (x: number) => a - b * x ** -c;
@@ -276,6 +283,30 @@ describe("decide", () => {
       target: { kind: "score", score: 50 },
     });
     expect(near.action).toBe("run");
+  });
+
+  it("never spends more than the dense grid over the same range, and says when that ends it", () => {
+    const grid = 10 + 20 + 50 + 100 + 200 + 500 + 1000 + base.maxBudget;
+    expect(gridSpend(base)).toBe(grid);
+    const rng = seededRng(3);
+    let capped = 0;
+    for (let k = 0; k < 12; k++) {
+      const f = pow3(60 + 35 * rng.next(), 40 + 40 * rng.next(), 0.2 + 0.5 * rng.next());
+      // A target just beyond max_budget: noisy measurements cannot rule it out, so the search probes the top.
+      const decisions = searchOn(f, f(base.maxBudget * 1.5), 4, k);
+      const budgets = [
+        ...startingDesign(base),
+        ...decisions.flatMap((d) => (d.action === "run" ? [d.budget] : [])),
+      ];
+      expect(budgets.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(grid);
+      const last = decisions.at(-1)!;
+      if (last.action === "stop" && /dense grid/.test(last.reason)) {
+        capped++;
+        expect(last.state).toBe("max_rounds");
+        expect(last.reason).toMatch(new RegExp(`past the dense grid's ${grid} examples per task`));
+      }
+    }
+    expect(capped).toBeGreaterThan(0);
   });
 
   it("widens the interval by the baseline's own uncertainty", () => {

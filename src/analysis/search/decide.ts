@@ -3,6 +3,7 @@
  * answer or name the next budget to run. Pure and deterministic: the same points, target and options
  * (seed included) give the same decision, so a search killed mid-round resumes with the same choices.
  */
+import { DENSE_GRID } from "../../study/search.js";
 import { MIN_DISTINCT_BUDGETS } from "../curves/index.js";
 import {
   DEFAULT_LEVEL,
@@ -86,6 +87,8 @@ export function decide(input: SearchInput): Decision {
         `${why}, and every budget in [${input.minBudget}, ${input.maxBudget}] has been run`,
         null,
       );
+    if (overspends(input, run, p.budget))
+      return stop("max_rounds", { budget: null, ci: [0, Infinity] }, costly(input, p.budget, why), null);
     return next(input, run, p.budget, `${why} yet: running ${p.budget}, ${p.why}`, null);
   }
 
@@ -124,6 +127,8 @@ export function decide(input: SearchInput): Decision {
     return stop("max_rounds", answer, `${interval} is wider than ${tol} after ${input.maxRounds} rounds`, c);
   const p = proposeFromInterval(c.ci, c.draws, run, input);
   if (p === null) return stop("converged", answer, `${interval}: ${noneLeft(c.ci, input)}`, c);
+  if (overspends(input, run, p.budget))
+    return stop("max_rounds", answer, costly(input, p.budget, `${interval} is wider than ${tol}`), c);
   return next(input, run, p.budget, `${interval} is wider than ${tol}: running ${p.budget}, ${p.why}`, c);
 }
 
@@ -139,6 +144,26 @@ function clearly(point: SearchPoint, target: Float64Array, level: number): "abov
   for (let k = 0; k < r.length; k++) if (r[k]! >= target[k % target.length]!) above++;
   const needed = ((1 + level) / 2) * r.length;
   return above >= needed ? "above" : r.length - above >= needed ? "below" : null;
+}
+
+/**
+ * A search exists to cost less than the dense grid: it never adds a run that would take the curve's budgets
+ * (examples per task, summed; a point beyond max_budget counts as max_budget) past the grid's over the same
+ * range. Where the grid would be cheaper, the answer so far stands, as when the rounds run out.
+ */
+function overspends(input: SearchInput, run: readonly number[], budget: number): boolean {
+  const spent = run.reduce((sum, b) => sum + Math.min(b, input.maxBudget), 0);
+  return spent + budget > gridSpend(input);
+}
+
+/** The dense grid's budgets summed over a range: 10, 20, 50, 100, 200, 500, 1000 below max_budget, and it. */
+export function gridSpend(range: Range): number {
+  const below = DENSE_GRID.filter((b): b is number => typeof b === "number" && b < range.maxBudget);
+  return below.reduce((a, b) => a + b, 0) + range.maxBudget;
+}
+
+function costly(input: SearchInput, budget: number, why: string): string {
+  return `${why}, and running ${budget} would take the curve past the dense grid's ${gridSpend(input)} examples per task: no round left within it`;
 }
 
 /** Why no budget is left to run inside the interval (clipped to the budget range). */

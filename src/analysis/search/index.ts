@@ -23,6 +23,7 @@
 export {
   STOP_STATES,
   decide,
+  gridSpend,
   type Decision,
   type SearchAnswer,
   type SearchInput,
