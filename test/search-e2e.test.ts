@@ -1,12 +1,20 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
-import { projectRoot, venvPython } from "../src/util/paths.js";
-import { DEMO_SUPERNI as SUPERNI, DEMO_TEST_TASKS } from "./helpers/superni.js";
+import { venvPython } from "../src/util/paths.js";
+import {
+  doneStates,
+  finish,
+  killAtRound,
+  searchOf,
+  spawnCli as cli,
+  type SearchRecord,
+} from "./helpers/search-run.js";
+import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
+import { searchStudyYaml } from "./helpers/tiny-study.js";
 
 /**
  * The adaptive budget search end to end (issue 17) with the real engine on CPU: a tiny T5, a bundled test
@@ -15,78 +23,7 @@ import { DEMO_SUPERNI as SUPERNI, DEMO_TEST_TASKS } from "./helpers/superni.js";
  * resumed: the same rounds, the same answer, no finished run repeated. Then plan, status and report.
  */
 
-const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
 const haveEngine = existsSync(venvPython());
-
-// One task, one epoch, short generations: the search's rounds, not the model, are what is tested here.
-const spec = (model: string) => `name: search-e2e
-tasks: [${DEMO_TEST_TASKS[1]}]
-seeds: [7]
-hyperparameters:
-  epochs: 1
-  learning_rate: 1.0e-3
-  effective_batch_size: 4
-  max_source_length: 64
-  max_target_length: 8
-  precision: fp32
-evaluation: {variant: superni, max_new_tokens: 4, num_beams: 1}
-arms:
-  - name: B3
-    role: supervised
-    model: ${model}
-    encoding: plain
-    settings: [stl]
-    budgets: [all]
-  - name: inst
-    role: instruction-tuned
-    model: ${model}
-    encoding: plain
-    settings: [stl]
-search:
-  target: { share_of: { arm: B3, setting: stl, budget: all }, share: 0.9 }
-  arms: [inst]
-  settings: [stl]
-  min_budget: 4
-  tolerance: 0.25
-  max_rounds: 3
-`;
-
-function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: projectRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group: killing the group kills the engine worker too
-    env: { ...process.env, QUICKLEARN_LOCK_STALE_S: "30" },
-  });
-}
-
-async function finish(p: ChildProcess): Promise<{ code: number | null; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  p.stdout!.on("data", (d) => (out += d));
-  p.stderr!.on("data", (d) => (err += d));
-  const code = await new Promise<number | null>((r) => p.on("close", (c) => r(c)));
-  return { code, out, err };
-}
-
-interface SearchRecord {
-  curves: { curve: string; state: string; round: number; budget: number | null; runs: number }[];
-  rounds: { round: number; curve: string; budget: string; reason: string }[];
-}
-
-async function searchOf(dir: string): Promise<SearchRecord | null> {
-  const text = await readFile(join(dir, "plan.json"), "utf8").catch(() => null);
-  return text ? ((JSON.parse(text) as { search?: SearchRecord }).search ?? null) : null;
-}
-
-async function doneStates(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const id of await readdir(join(dir, "runs")).catch(() => [])) {
-    const text = await readFile(join(dir, "runs", id, "state.json"), "utf8").catch(() => "");
-    if (text && JSON.parse(text).status === "done") out.set(id, text);
-  }
-  return out;
-}
 
 describe.skipIf(!haveEngine)("adaptive budget search end to end (real engine, tiny model, CPU)", () => {
   let root: string;
@@ -99,7 +36,7 @@ describe.skipIf(!haveEngine)("adaptive budget search end to end (real engine, ti
     root = await mkdtemp(join(tmpdir(), "ql-search-e2e-"));
     await makeTinyModel({ arch: "t5", out: join(root, "base"), corpus: SUPERNI, vocabSize: 600 });
     specPath = join(root, "study.yaml");
-    await writeFile(specPath, spec(join(root, "base")));
+    await writeFile(specPath, searchStudyYaml(join(root, "base")));
   });
   afterAll(async () => {
     if (root) await rm(root, { recursive: true, force: true });
@@ -189,12 +126,7 @@ describe.skipIf(!haveEngine)("adaptive budget search end to end (real engine, ti
       const out = join(root, "killed");
       const p = run(out);
       const ended = finish(p);
-      const deadline = Date.now() + 240_000;
-      while (!((await searchOf(out))?.rounds.some((x) => x.round >= 1) ?? false)) {
-        if (Date.now() > deadline) throw new Error("round 1 was never planned");
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      process.kill(-p.pid!, "SIGKILL");
+      await killAtRound(p, out, 1, 240_000);
       await ended;
       const seen = await doneStates(out);
       const planned = (await searchOf(out))!.rounds;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../src/engine/index.js";
 import { scancel } from "../src/runner/slurm/commands.js";
 import { readJobs } from "../src/runner/slurm/store.js";
-import { projectRoot, venvPython } from "../src/util/paths.js";
+import { venvPython } from "../src/util/paths.js";
+import { finish, spawnCli } from "./helpers/search-run.js";
 import { DEMO_SUPERNI as SUPERNI } from "./helpers/superni.js";
 import { searchStudyYaml } from "./helpers/tiny-study.js";
 import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-helpers.js";
@@ -20,23 +20,12 @@ import { slurmMissing, startLocalCluster, waitFor, waitForJobs } from "./slurm-h
  * short (its array cancelled) makes the follow-up stop and say so; submitting again resumes the search.
  * `cancel` reaches the follow-up job too.
  */
-const CLI = join(projectRoot, "test", "helpers", "quicklearn-cli.ts");
 const missing =
   slurmMissing() ??
   (existsSync(venvPython()) ? null : "the engine's Python environment (.venv) is missing: scripts/setup.sh");
 if (missing) console.warn(`skipping test/slurm-search.test.ts: ${missing}`);
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: projectRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  p.stdout.on("data", (d) => (out += d));
-  p.stderr.on("data", (d) => (err += d));
-  return new Promise((r) => p.on("close", (code) => r({ code, out, err })));
-}
+const cli = (args: string[]) => finish(spawnCli(args));
 
 interface SearchRecord {
   curves: { state: string; round: number }[];
