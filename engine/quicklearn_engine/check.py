@@ -1,17 +1,22 @@
-"""Preflight checks before a study spends GPU-hours: the GPUs asked for exist, and each model's config,
-tokenizer and weight files are whole, read at metadata level (no weights loaded).
+"""Preflight checks before a study spends GPU-hours: the GPUs asked for exist, each model's config,
+tokenizer and weight files are whole, read at metadata level (no weights loaded), and the packages the
+runs' trackers write with are installed.
 
     python -m quicklearn_engine.check --model models/tiny [--model org/name ...] [--chat-model REF ...]
-        [--gpus 0,1]
+        [--gpus 0,1] [--tracker tensorboard ...]
 
 One JSON line per finding on stdout: {"type": "finding", "check": "device" | "model" | "tokenizer" |
-"weights" | "template", "target", "ok", "message"}, a weights finding with "parameters" and "weight_bytes"
-when it could count them. A `--chat-model` (runs with `template: chat`) gets a template finding: the rule
-the run itself applies (chat.py), so a model without a chat template fails here rather than in every run.
+"weights" | "template" | "tracking", "target", "ok", "message"}, a weights finding with "parameters" and
+"weight_bytes" when it could count them. A `--chat-model` (runs with `template: chat`) gets a template
+finding: the rule the run itself applies (chat.py), so a model without a chat template fails here rather
+than in every run. A `--tracker` (runs with `tracking`) gets a tracking finding for the same reason: a run
+whose tracker's package is missing fails with bad_spec (tracking.py).
 Exit status 0 once every finding is printed, whatever they say: the driver (src/engine/check.ts) judges them.
 """
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import math
 import os
@@ -30,6 +35,12 @@ TOKENIZER_JSON = (
     "added_tokens.json",
     "vocab.json",
 )
+
+
+# The package each tracker of a spec's `tracking` writes with (tracking.py imports it), by its import name.
+TRACKER_PACKAGES = {"tensorboard": "tensorboardX"}
+# Where the engine's pinned versions are: the pip command a missing package's finding gives installs that one.
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
 
 
 def finding(check: str, target: str, ok: bool, message: str, **extra) -> dict:
@@ -310,6 +321,48 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+# ------------------------------------------------------------------------------------------- tracking
+
+
+def check_tracker(name: str) -> dict:
+    """That the package `name` writes with is installed in this Python (the engine's: each run's too),
+    found by its metadata, nothing imported: else every run with `tracking` fails the same way."""
+    package = TRACKER_PACKAGES[name]
+    python = sys.executable
+    if importlib.util.find_spec(package) is None:
+        return finding(
+            "tracking",
+            python,
+            False,
+            f"{python}: {package} is not installed, and `tracking: {name}` writes with it; install it: "
+            f"{python} -m pip install {_pinned(package)}, or leave tracking out of the study spec",
+        )
+    try:
+        version = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:  # importable, but not installed by pip (on PYTHONPATH)
+        version = "(version unknown)"
+    return finding("tracking", python, True, f"{package} {version}, for tracking: {name}")
+
+
+def _pinned(package: str) -> str:
+    """`package==version` as engine/requirements.txt pins it; the bare name when that file is not there."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        lines = REQUIREMENTS.read_text().splitlines()
+    except OSError:
+        return package
+    for line in lines:
+        try:
+            req = Requirement(line.split("#", 1)[0].strip())
+        except InvalidRequirement:  # blank lines, comments, pip options
+            continue
+        if canonicalize_name(req.name) == canonicalize_name(package):
+            return f"{package}{req.specifier}"
+    return package
+
+
 # ------------------------------------------------------------------------------------------- entry point
 
 
@@ -322,14 +375,22 @@ def main(argv: list[str] | None = None) -> int:
         "--chat-model", action="append", default=[], help="a model runs use with template chat (repeatable)"
     )
     parser.add_argument("--gpus", help="GPU indices that must exist, e.g. 0,1")
+    parser.add_argument(
+        "--tracker",
+        action="append",
+        default=[],
+        choices=sorted(TRACKER_PACKAGES),
+        help="a tracker runs write to (repeatable)",
+    )
     args = parser.parse_args(argv)
     from .process import die_with_parent, emitter, start_process
 
     emit = emitter(start_process(), ())
     die_with_parent()
-    import transformers
+    if args.model or args.chat_model:
+        import transformers
 
-    transformers.logging.set_verbosity_error()
+        transformers.logging.set_verbosity_error()
     if args.gpus:
         emit(check_gpus([int(g) for g in args.gpus.split(",") if g.strip()]))
     for ref in dict.fromkeys(args.model):
@@ -338,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     for ref in dict.fromkeys(args.chat_model):
         for f in check_chat_template(ref):
             emit(f)
+    for name in dict.fromkeys(args.tracker):
+        emit(check_tracker(name))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The preflight checks (check.py): whole models pass, damaged files are named with what is wrong."""
+"""The preflight checks (check.py): whole models pass, damaged files are named with what is wrong, a
+tracker's missing package is named with the pip command that installs it."""
 
 import json
 import os
@@ -9,7 +10,7 @@ import sys
 import torch
 
 from conftest import ENGINE_DIR
-from quicklearn_engine.check import check_gpus, check_model
+from quicklearn_engine.check import check_gpus, check_model, check_tracker
 from test_hub import cache_as_hub_model
 
 
@@ -129,3 +130,51 @@ def test_the_command_prints_one_json_line_per_finding(tiny_t5, tmp_path):
         ("weights", True),
         ("model", False),
     ]
+
+
+def test_a_tracker_s_package_is_found_by_its_metadata(monkeypatch):
+    found = check_tracker("tensorboard")
+    assert found["ok"] and found["check"] == "tracking" and found["target"] == sys.executable
+    assert found["message"].startswith("tensorboardX 2.") and found["message"].endswith(
+        "tracking: tensorboard"
+    )
+    # A None entry makes the package unimportable, as in an environment without it (test_tracking.py too).
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    missing = check_tracker("tensorboard")
+    assert not missing["ok"] and missing["target"] == sys.executable
+    pin = next(
+        line for line in (ENGINE_DIR / "requirements.txt").read_text().splitlines() if "tensorboardX" in line
+    )
+    assert pin.startswith("tensorboardX==")
+    assert missing["message"] == (
+        f"{sys.executable}: tensorboardX is not installed, and `tracking: tensorboard` writes with it; "
+        f"install it: {sys.executable} -m pip install {pin}, or leave tracking out of the study spec"
+    )
+
+
+# Runs the command in a Python whose tensorboardX cannot be imported.
+WITHOUT_TENSORBOARDX = (
+    "import sys\nsys.modules['tensorboardX'] = None\n"
+    "from quicklearn_engine.check import main\nsys.exit(main(sys.argv[1:]))"
+)
+
+
+def test_the_command_names_a_missing_tracker_package_only_when_asked(tiny_t5):
+    def findings(*args: str) -> list[dict]:
+        out = subprocess.run(
+            [sys.executable, "-c", WITHOUT_TENSORBOARDX, *args],
+            cwd=ENGINE_DIR,
+            env={**os.environ, "PYTHONPATH": str(ENGINE_DIR)},
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        return [json.loads(line) for line in out.stdout.splitlines()]
+
+    untracked = findings("--model", tiny_t5)
+    assert [f["check"] for f in untracked] == ["model", "tokenizer", "weights"]
+    tracked = findings("--model", tiny_t5, "--tracker", "tensorboard")
+    assert tracked[:3] == untracked
+    assert [(f["check"], f["ok"]) for f in tracked[3:]] == [("tracking", False)]
+    assert "tensorboardX is not installed" in tracked[3]["message"]
+    assert f"{sys.executable} -m pip install tensorboardX==" in tracked[3]["message"]

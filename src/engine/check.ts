@@ -1,13 +1,18 @@
 import { EngineError } from "./errors.js";
 import { enginePython, spawnEngine } from "./process.js";
+import type { TRACKERS } from "./spec.js";
 
 /**
- * The engine's preflight (engine/quicklearn_engine/check.py): that the GPUs asked for exist, and that each
- * model's config, tokenizer and weight files are whole, read at metadata level. Python does it because
- * the answers are transformers' and torch's own (AutoConfig, AutoTokenizer, CUDA), not a guess from here.
+ * The engine's preflight (engine/quicklearn_engine/check.py): that the GPUs asked for exist, that each
+ * model's config, tokenizer and weight files are whole, read at metadata level, and that the packages the
+ * runs' trackers write with are installed. Python does it because the answers are transformers', torch's and
+ * the engine's Python's own (AutoConfig, AutoTokenizer, CUDA, importlib), not a guess from here.
  */
 
-/** One finding of a preflight check ("device", "model", "tokenizer", "weights", "template"; the runner adds more). */
+/**
+ * One finding of a preflight check ("device", "model", "tokenizer", "weights", "template", "tracking"; the
+ * runner adds more).
+ */
 export interface Finding {
   check: string;
   target: string;
@@ -28,6 +33,8 @@ export interface EngineCheckOptions {
   chatModels?: string[];
   /** GPU indices that must exist (physical: each worker gets one as CUDA_VISIBLE_DEVICES). */
   gpus?: readonly number[];
+  /** Trackers the runs write to (their `tracking`): each one's package must be installed. */
+  trackers?: readonly (typeof TRACKERS)[number][];
   python?: string;
   env?: Record<string, string>;
 }
@@ -36,6 +43,7 @@ export async function checkEngineInputs(opts: EngineCheckOptions): Promise<Engin
   const args = ["-m", "quicklearn_engine.check", ...opts.models.flatMap((m) => ["--model", m])];
   for (const m of opts.chatModels ?? []) args.push("--chat-model", m);
   if (opts.gpus?.length) args.push("--gpus", opts.gpus.join(","));
+  for (const t of opts.trackers ?? []) args.push("--tracker", t);
   const findings: EngineFinding[] = [];
   const proc = spawnEngine(enginePython(opts.python), args, {
     env: opts.env,

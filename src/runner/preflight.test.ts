@@ -7,7 +7,14 @@ import type { EngineCheckOptions } from "../engine/check.js";
 import type { RunSpecInput } from "../engine/spec.js";
 import { parseStudyYaml } from "../study/spec.js";
 import { prepareStudy } from "./prepare.js";
-import { diskNeed, formatBytes, formatFinding, preflight, PreflightError } from "./preflight.js";
+import {
+  diskNeed,
+  type Finding,
+  formatBytes,
+  formatFinding,
+  preflight,
+  PreflightError,
+} from "./preflight.js";
 import { StudyStore } from "./store/index.js";
 
 const spec = (model: string, extra: Partial<RunSpecInput> = {}): RunSpecInput => ({
@@ -105,5 +112,59 @@ arms:
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("preflight of a study with tracking", () => {
+  const SPEC = `name: tracked
+tasks: [task970_sherliic_causal_relationship]
+arms:
+  - name: inst
+    model: org/inst
+    encoding: plain
+    settings: [stl]
+    budgets: [5]
+`;
+  // What the engine's check says of a Python without tensorboardX (engine/tests/test_check.py makes it).
+  const missing = {
+    check: "tracking",
+    target: "/v/bin/python",
+    ok: false,
+    message:
+      "/v/bin/python: tensorboardX is not installed, and `tracking: tensorboard` writes with it; install it: " +
+      "/v/bin/python -m pip install tensorboardX==2.6.5, or leave tracking out of the study spec",
+  };
+
+  async function checkOf(text: string): Promise<{ asked: EngineCheckOptions; findings: Finding[] }> {
+    const dir = await mkdtemp(join(tmpdir(), "ql-preflight-tracking-"));
+    try {
+      const store = new StudyStore(dir);
+      const study = { spec: parseStudyYaml(text, "tracked"), text, baseDir: dir, source: "tracked" };
+      await prepareStudy(store, study, { superni: DEMO_SUPERNI, preset: null });
+      const asked: EngineCheckOptions[] = [];
+      const engineCheck = (o: EngineCheckOptions) => {
+        asked.push(o);
+        return Promise.resolve(o.trackers?.length ? [missing] : []);
+      };
+      const findings = await preflight(store, { inFlight: 1, data: false, engineCheck });
+      return { asked: asked[0]!, findings };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("asks the engine for the trackers' packages only when the runs have tracking on", async () => {
+    const off = await checkOf(SPEC);
+    expect(off.asked.trackers).toEqual([]);
+    expect(off.findings.map((f) => f.check)).toEqual(["disk"]);
+
+    const on = await checkOf(`${SPEC}tracking: tensorboard\n`);
+    expect(on.asked.trackers).toEqual(["tensorboard"]);
+    expect(on.findings.map((f) => f.check)).toEqual(["tracking", "disk"]);
+    expect(formatFinding(on.findings[0]!)).toBe(`FAIL  tracking  ${missing.message}`);
+    // One failed finding: `run` stops before its first run, exit 2, the package and the pip command named.
+    const e = new PreflightError(on.findings, "h");
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(`preflight: ${missing.message}`);
   });
 });

@@ -15,9 +15,10 @@ export type { Finding } from "../engine/check.js";
 /**
  * The preflight of a study (`quicklearn check`, and `quicklearn run` before its first run): everything that
  * would fail every run the same way, found before any GPU-hour is spent. The device asked for, each model
- * and tokenizer of the runs still to do (the engine's check), the data build against the plan, and disk
- * space for checkpoints. A SLURM array worker (`quicklearn worker`) runs the node-local half of it on its own
- * runs before its first one: the device, the models and the disk of the node it landed on.
+ * and tokenizer of the runs still to do and their trackers' packages (the engine's check), the data build
+ * against the plan, and disk space for checkpoints. A SLURM array worker (`quicklearn worker`) runs the
+ * node-local half of it on its own runs before its first one: the device, the models, the trackers'
+ * packages and the disk of the node it landed on.
  */
 
 export interface PreflightOptions {
@@ -59,7 +60,14 @@ export async function preflight(store: StudyStore, opts: PreflightOptions): Prom
   const models = [...new Set(todo.filter((s) => !s.init_from).map((s) => s.model))];
   // A pre-finetune saves its base model's tokenizer, so the base model answers for its chat template too.
   const chatModels = [...new Set(todo.filter((s) => s.template === "chat").map((s) => s.model))];
-  const engine = await (opts.engineCheck ?? checkEngineInputs)({ models, chatModels, gpus: opts.gpus });
+  // A run with `tracking` fails at its start without its tracker's package (tracking.py): once here instead.
+  const trackers = [...new Set(todo.flatMap((s) => s.tracking ?? []))];
+  const engine = await (opts.engineCheck ?? checkEngineInputs)({
+    models,
+    chatModels,
+    gpus: opts.gpus,
+    trackers,
+  });
   const parameters = new Map<string, number>();
   for (const f of engine) if (f.parameters !== undefined) parameters.set(f.target, f.parameters);
   return [
