@@ -31,7 +31,7 @@ export function searchPlanText(
     `search: the runs above are round 0: the target's (${record.target}) and the starting design of ` +
       `${n} searched curve${n === 1 ? "" : "s"} (${[...new Set(record.rounds.map((r) => r.budget))].join(", ")} per task);`,
     `  each later round runs one budget per curve still searching, chosen from the results so far`,
-    `worst case (max_rounds ${record.max_rounds}, every later round at max_budget): at most ${w.runs.toLocaleString("en-US")} runs ` +
+    `worst case (max_rounds ${record.max_rounds}, no curve past the dense grid's cost): at most ${w.runs.toLocaleString("en-US")} runs ` +
       `(round 0: ${plan.totals.runs.toLocaleString("en-US")}), ${w.train_sample_passes.toLocaleString("en-US")} training sample passes, ` +
       `~${hours.toFixed(1)} training GPU-hours at ${rate} samples/s per GPU`,
   ].join("\n");

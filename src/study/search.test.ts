@@ -283,6 +283,16 @@ describe("a study with a search block", () => {
     const round0 = searchPlan(spec, ctx, roundZeroBudgets(spec, ctx)).plan;
     // Round 0: B3 at 100 and all, inst at 10 and 100 (two tasks each); then 3 rounds of 2 runs.
     expect(round0.runs).toHaveLength(8);
-    expect(searchWorstCase(spec, ctx)).toHaveLength(8 + 3 * 2);
+    const worst = searchWorstCase(spec, ctx);
+    expect(worst.runs).toBe(8 + 3 * 2);
+    // Passes: round 0's, plus what the dense grid of the searched curve (all: a mean of 1,300) adds to its own.
+    const passes = (runs: readonly { train_sample_passes: number }[]) =>
+      runs.reduce((n, r) => n + r.train_sample_passes, 0);
+    const curve = searchedCurves(spec.search!, ctx.tasks)[0]!;
+    const grid = passes(
+      searchRuns(spec, ctx, [{ curve, budgets: [10, 20, 50, 100, 200, 500, 1000, "all"] }]),
+    );
+    const own = passes(searchRuns(spec, ctx, [{ curve, budgets: [10, 100] }]));
+    expect(worst.train_sample_passes).toBe(passes(round0.runs) + grid - own);
   });
 });

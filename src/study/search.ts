@@ -179,17 +179,33 @@ export function roundZeroBudgets(spec: StudySpec, ctx: PlanContext): Map<string,
 }
 
 /**
- * The most a search can cost: round 0, then every later round (max_rounds in all) running each curve at
- * max_budget, its dearest budget. An upper bound for `quicklearn plan`; a search usually stops earlier.
+ * The most a search can cost, for `quicklearn plan`: round 0, then at most max_rounds - 1 more runs of each
+ * curve's budget; and since a search never takes a curve past the dense grid over its range (the decision
+ * core's spending rule), a curve's training sample passes at most the larger of its round 0's and that
+ * grid's. An upper bound; a search usually stops earlier.
  */
-export function searchWorstCase(spec: StudySpec, ctx: PlanContext): PlannedRun[] {
+export function searchWorstCase(
+  spec: StudySpec,
+  ctx: PlanContext,
+): { runs: number; train_sample_passes: number } {
   const search = spec.search!;
-  const round0 = searchPlan(spec, ctx, roundZeroBudgets(spec, ctx)).plan.runs;
-  const later = searchedCurves(search, ctx.tasks).flatMap((curve) => {
-    const runs = searchRuns(spec, ctx, [{ curve, budgets: [search.max_budget] }]);
-    return Array.from({ length: search.max_rounds - 1 }, () => runs).flat();
-  });
-  return [...round0, ...later];
+  const passes = (runs: readonly PlannedRun[]) => runs.reduce((sum, r) => sum + r.train_sample_passes, 0);
+  const start = roundZeroBudgets(spec, ctx);
+  const round0 = searchPlan(spec, ctx, start).plan.runs;
+  let runs = round0.length;
+  let trainPasses = passes(round0);
+  for (const curve of searchedCurves(search, ctx.tasks)) {
+    runs += (search.max_rounds - 1) * searchRuns(spec, ctx, [{ curve, budgets: [search.max_budget] }]).length;
+    const grid = [...gridBudgets(budgetRange(search, curve, ctx).maxBudget).slice(0, -1), search.max_budget];
+    const own = passes(searchRuns(spec, ctx, [{ curve, budgets: start.get(curveKey(curve))! }]));
+    trainPasses += Math.max(0, passes(searchRuns(spec, ctx, [{ curve, budgets: grid }])) - own);
+  }
+  return { runs, train_sample_passes: trainPasses };
+}
+
+/** The dense grid over a curve's range, in examples per task: 10 to 1000 below max_budget, then max_budget. */
+export function gridBudgets(maxBudget: number): number[] {
+  return [...DENSE_GRID.filter((b): b is number => typeof b === "number" && b < maxBudget), maxBudget];
 }
 
 /** The dense grid a search is weighed against (issue 17): 10, 20, 50, 100, 200, 500, 1000 and all. */

@@ -3,7 +3,7 @@
  * answer or name the next budget to run. Pure and deterministic: the same points, target and options
  * (seed included) give the same decision, so a search killed mid-round resumes with the same choices.
  */
-import { DENSE_GRID } from "../../study/search.js";
+import { gridBudgets } from "../../study/search.js";
 import { MIN_DISTINCT_BUDGETS } from "../curves/index.js";
 import {
   DEFAULT_LEVEL,
@@ -158,8 +158,7 @@ function overspends(input: SearchInput, run: readonly number[], budget: number):
 
 /** The dense grid's budgets summed over a range: 10, 20, 50, 100, 200, 500, 1000 below max_budget, and it. */
 export function gridSpend(range: Range): number {
-  const below = DENSE_GRID.filter((b): b is number => typeof b === "number" && b < range.maxBudget);
-  return below.reduce((a, b) => a + b, 0) + range.maxBudget;
+  return gridBudgets(range.maxBudget).reduce((a, b) => a + b, 0);
 }
 
 function costly(input: SearchInput, budget: number, why: string): string {

@@ -126,7 +126,6 @@ const ROUND_ZERO = "round 0: the starting design (min_budget and a decade above 
 /** plan.json's record of the search: every curve's state and cost beside the dense grid, and the rounds. */
 function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds: SearchRecord["rounds"]) {
   const passes = (runs: PlannedRun[]) => runs.reduce((sum, r) => sum + r.train_sample_passes, 0);
-  const worst = searchWorstCase(spec, ctx);
   const record: SearchRecord = {
     target: targetText(spec),
     target_ref: targetData(spec),
@@ -150,8 +149,7 @@ function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds
       };
     }),
     rounds,
-    // An upper bound: a max_budget run counts once for every round that could choose it.
-    worst_case: { runs: worst.length, train_sample_passes: passes(worst) },
+    worst_case: searchWorstCase(spec, ctx),
   };
   return record;
 }
