@@ -1,6 +1,7 @@
 import { UserError } from "../util/errors.js";
 import { FLAN } from "./presets/flan.js";
 import { MODERN } from "./presets/modern.js";
+import { TRACKING_LINE } from "./presets/tracking.js";
 import { parseStudyYaml, type LoadedStudy } from "./spec.js";
 
 /**
@@ -21,6 +22,7 @@ tasks: test
 data_seed: 42
 # Training seeds: every run is repeated once per seed (the thesis reports one run).
 seeds: [42]
+${TRACKING_LINE}
 
 # The thesis recipe: AdamW, lr 5e-5 constant, no warmup, 2 epochs, effective batch 12 (6 GPUs x 1 x 2 accumulation),
 # sources cut at 1,024 tokens, targets at 128, bf16.
@@ -164,6 +166,7 @@ superni: null
 tasks: ${k.tasks === "test" ? "test" : `[${k.tasks.join(", ")}]`}
 data_seed: 42
 seeds: [42]
+${TRACKING_LINE}
 
 # A 0.5M-parameter model trained from scratch learns nothing at the thesis's lr 5e-5 and batch 12 in a few
 # hundred samples: the demo takes more, smaller steps (batch ${k.effectiveBatchSize}, lr ${k.learningRate}, ${plural(k.epochs, "epoch")}; see docs/demo.md for the
