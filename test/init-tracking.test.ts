@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { studyContext } from "../src/study/context.js";
 import { planStudy } from "../src/study/plan.js";
+import { PRESETS } from "../src/study/presets.js";
 import { TRACKING_LINE } from "../src/study/presets/tracking.js";
 import { parseStudyYaml } from "../src/study/spec.js";
 import { runCli } from "./helpers/cli.js";
@@ -18,7 +19,7 @@ describe("quicklearn init: the commented tracking line", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(["thesis", "demo"])(
+  it.each(Object.keys(PRESETS))(
     "preset %s: off as written, on once the line is uncommented",
     async (preset) => {
       const file = join(dir, `${preset}.yaml`);

@@ -1,3 +1,5 @@
+import { TRACKING_LINE } from "./tracking.js";
+
 /**
  * The `flan` preset: the thesis's design with Flan-T5 as the instruction-tuned model and the T5 v1.1 it was
  * trained from as the base. Commented YAML, like every preset (presets.ts).
@@ -12,6 +14,7 @@ superni: null
 tasks: test
 data_seed: 42
 seeds: [42]
+${TRACKING_LINE}
 
 # Hub ids are unpinned (\`plan\` notes it): pin each to a snapshot with org/name@<commit> for a study that must
 # not change under you (docs/studies.md, an arm's \`model\`).

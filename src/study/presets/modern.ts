@@ -1,3 +1,5 @@
+import { TRACKING_LINE } from "./tracking.js";
+
 /**
  * The `modern` preset: the thesis's question asked of a model family in use today, a base model against its
  * instruct sibling, each fine-tuned in full and with LoRA. Commented YAML, like every preset (presets.ts).
@@ -15,6 +17,7 @@ superni: null
 tasks: test
 data_seed: 42
 seeds: [42]
+${TRACKING_LINE}
 
 # Hub ids are unpinned (\`plan\` notes it): pin each to a snapshot with org/name@<commit> for a study that must
 # not change under you (docs/studies.md, an arm's \`model\`).
