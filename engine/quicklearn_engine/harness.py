@@ -19,6 +19,7 @@ from .data import Example
 from .device import Placement, resolve_placement
 from .fsutil import write_json_atomic, write_jsonl_atomic
 from .generate import generate_batch_ids, length_batches
+from .generate_config import GenerateConfig
 from .models import LoadedModel, restore
 from .spec import parse_spec
 from .train import make_optimizer, make_scheduler, train
@@ -162,12 +163,29 @@ def reference_train(
 def reference_generate(model, examples: list[Example], placement: Placement, max_new_tokens: int):
     """HF generate, batch 2 in input order (the thesis's eval), greedy; token ids per example."""
     model.eval()
+    config = bench_generate_config(placement, max_new_tokens, THESIS_EVAL_BATCH, static=False)
     out = []
     for i in range(0, len(examples), THESIS_EVAL_BATCH):
         batch = examples[i : i + THESIS_EVAL_BATCH]
-        ids = generate_batch_ids(model, batch, PAD, EOS, SEQ2SEQ, placement, max_new_tokens, 1)
-        out.extend(ids)
+        out.extend(generate_batch_ids(model, batch, config))
     return out
+
+
+def bench_generate_config(
+    placement: Placement, max_new_tokens: int, batch_size: int, static: bool
+) -> GenerateConfig:
+    """Greedy on the synthetic T5 vocabulary, stopping at its eos alone: no run spec describes the bench."""
+    return GenerateConfig(
+        arch=SEQ2SEQ,
+        placement=placement,
+        pad_id=PAD,
+        eos_id=EOS,
+        stop_ids=(),
+        max_new_tokens=max_new_tokens,
+        num_beams=1,
+        batch_size=batch_size,
+        static_cache=static,
+    )
 
 
 # ---------------------------------------------------------------------------------------- the engine
@@ -212,9 +230,10 @@ def engine_generate(
     model, examples, placement: Placement, max_new_tokens: int, batch_size: int, static: bool
 ):
     model.eval()
+    config = bench_generate_config(placement, max_new_tokens, batch_size, static)
     out: list[list[int] | None] = [None] * len(examples)
-    for batch in length_batches(examples, batch_size):
-        ids = generate_batch_ids(model, batch, PAD, EOS, SEQ2SEQ, placement, max_new_tokens, 1, static)
+    for batch in length_batches(examples, config.batch_size):
+        ids = generate_batch_ids(model, batch, config)
         for ex, seq in zip(batch, ids, strict=True):
             out[ex.index] = seq
     return out

@@ -17,6 +17,7 @@ from .device import resolve_placement
 from .distributed import Parallel, Single, reindexed
 from .fsutil import atomic_dir, remove_stale_temps, write_json_atomic, write_jsonl_atomic
 from .generate import generate
+from .generate_config import resolve_generate_config
 from .models import ModelCache
 from .spec import RunSpec
 from .tracking import Tracking
@@ -130,13 +131,11 @@ def execute(
         if do_eval:
             files = spec.eval.files
             examples, trunc = _read_and_encode(spec, files, tokenizer, arch, chat, "eval", timings, emit)
+            gen_config = resolve_generate_config(spec, arch, tokenizer, placement, chat)
             t = time.perf_counter()
             # Each process generates for its share of the rows (every one holds the whole model).
-            predictions = par.gather(generate(
-                model, tokenizer, reindexed(par.shard(examples)), arch, placement,
-                spec.eval.max_new_tokens, spec.eval.num_beams, spec.eval.batch_size, emit,
-                spec.eval.static_cache, chat.stop_ids if chat else None,
-            ))  # fmt: skip
+            shard = reindexed(par.shard(examples))
+            predictions = par.gather(generate(model, tokenizer, shard, gen_config, emit))
             timings["generate_s"] = time.perf_counter() - t
             t = time.perf_counter()
             if par.is_main:
@@ -151,7 +150,7 @@ def execute(
             outputs["predictions"] = str(out / "predictions.jsonl")
             stats["eval"] = {
                 "examples": len(examples),
-                "static_cache": spec.eval.static_cache,
+                "static_cache": gen_config.static_cache,
                 "truncation": trunc.as_dict(),
             }
         if spec.save_model and par.is_main:

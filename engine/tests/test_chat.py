@@ -13,6 +13,7 @@ from quicklearn_engine.data import encode
 from quicklearn_engine.device import resolve_placement
 from quicklearn_engine.errors import EngineError
 from quicklearn_engine.generate import generate_batch_ids
+from quicklearn_engine.generate_config import resolve_generate_config
 from quicklearn_engine.models import ModelCache, load_model
 from quicklearn_engine.run import execute
 from quicklearn_engine.spec import parse_spec
@@ -123,15 +124,14 @@ def test_generation_stops_at_the_end_of_turn_and_predictions_hold_no_template_to
     examples, _ = encode(toy_rows(), tok, CAUSAL, 512, 32, "thesis-def-pos", False, chat)
     placement = resolve_placement("cpu", "fp32")
     end = tok.convert_tokens_to_ids("<|im_end|>")
-    stopped = generate_batch_ids(
-        loaded.model, examples, tok.pad_token_id, chat.stop_ids, CAUSAL, placement, 16, 1
-    )
+    spec = parse_spec(base_spec(str(out / "model"), out, None, "unused", eval={"max_new_tokens": 16}))
+    with_chat = resolve_generate_config(spec, CAUSAL, tok, placement, chat)
+    stopped = generate_batch_ids(loaded.model, examples, with_chat)
     for ids in stopped:
         at = ids.index(end)
         assert all(t == tok.pad_token_id for t in ids[at + 1 :]), tok.convert_ids_to_tokens(ids)
-    unstopped = generate_batch_ids(
-        loaded.model, examples, tok.pad_token_id, tok.eos_token_id, CAUSAL, placement, 16, 1
-    )
+    without_chat = resolve_generate_config(spec, CAUSAL, tok, placement, None)
+    unstopped = generate_batch_ids(loaded.model, examples, without_chat)
     assert any(any(t != tok.pad_token_id for t in ids[ids.index(end) + 1 :]) for ids in unstopped)
 
 
