@@ -50,6 +50,9 @@ export function searchRounds(spec: StudySpec): StudyRounds {
   let curves: Curve[] | null = null;
   let rounds: SearchRecord["rounds"] = [];
   let context: PlanContext | null = null;
+  // The first decision after a resume looks at every curve again: a recorded stop is shown until then, but
+  // decided anew from the results (a larger max_rounds, say, lets a stopped curve go on).
+  let resumed = true;
   return {
     async design(store, ctx) {
       context = ctx;
@@ -59,7 +62,8 @@ export function searchRounds(spec: StudySpec): StudyRounds {
       return { ...planned, search: searchRecord(spec, ctx, curves, rounds) };
     },
     async next(store) {
-      const running = (curves ?? []).filter((c) => c.state === "running");
+      const running = (curves ?? []).filter((c) => resumed || c.state === "running");
+      resumed = false;
       if (running.length === 0 || !context) return false;
       const measured = await measure(store);
       let more = false;
@@ -68,6 +72,7 @@ export function searchRounds(spec: StudySpec): StudyRounds {
         if (d.action === "run") {
           const budget = chosen(spec, context, curve, d.budget);
           curve.round = d.round;
+          curve.state = "running";
           curve.budgets.push(budget);
           rounds.push({
             round: d.round,
@@ -97,19 +102,22 @@ async function resume(
   spec: StudySpec,
   ctx: PlanContext,
 ): Promise<{ curves: Curve[]; rounds: SearchRecord["rounds"] }> {
-  const recorded = (await store.readPlan().catch(() => null))?.search?.rounds ?? [];
+  const record = (await store.readPlan().catch(() => null))?.search;
+  const recorded = record?.rounds ?? [];
   const start = roundZeroBudgets(spec, ctx);
   const curves = searchedCurves(spec.search!, ctx.tasks).map((c): Curve => {
     const key = curveKey(c);
     const own = recorded.filter((r) => r.curve === key);
+    // Where the record left the curve (status shows it while the search resumes), if it has its rounds.
+    const was = own.length > 0 ? record?.curves.find((x) => x.curve === key) : undefined;
     return {
       ...c,
       key,
       budgets: own.length > 0 ? own.map((r) => parseBudget(r.budget)) : [...start.get(key)!],
       round: Math.max(0, ...own.map((r) => r.round)),
-      state: "running",
-      answer: { budget: null, ci: null },
-      reason: own.at(-1)?.reason ?? ROUND_ZERO,
+      state: was?.state ?? "running",
+      answer: { budget: was?.budget ?? null, ci: was?.ci ?? null },
+      reason: was?.reason ?? own.at(-1)?.reason ?? ROUND_ZERO,
     };
   });
   const rounds = curves.flatMap((c) => {
