@@ -15,9 +15,8 @@ import { venvPython } from "../src/util/paths.js";
 import { runCli } from "./helpers/cli.js";
 import { ticketsCsv } from "./helpers/own-tasks.js";
 import {
-  doneStates,
   finish,
-  killAtRound,
+  killAtRoundOneAndRerun,
   searchOf,
   spawnCli,
   type SearchRecord,
@@ -150,20 +149,15 @@ describe.skipIf(!haveEngine)(
 
     it("resumes after SIGKILL once round 1 is planned: the same rounds and answer, no run repeated", async () => {
       const out = join(root, "killed");
-      const p = run(out);
-      const ended = finish(p);
-      await killAtRound(p, out, 1, 180_000);
-      await ended;
-      const seen = await doneStates(out);
-      const planned = (await searchOf(out))!.rounds;
-
-      const r = await finish(run(out));
-      expect(r.code, r.err).toBe(0);
-      const resumed = (await searchOf(out))!;
+      const { seen, planned, rerun, resumed, now } = await killAtRoundOneAndRerun(
+        () => run(out),
+        out,
+        180_000,
+      );
+      expect(rerun.code, rerun.err).toBe(0);
       expect(resumed.rounds.slice(0, planned.length)).toEqual(planned);
       expect(resumed.rounds).toEqual(clean.rounds);
       expect(resumed.curves).toEqual(clean.curves);
-      const now = await doneStates(out);
       expect(seen.size).toBeGreaterThan(0);
       for (const [id, text] of seen) expect(now.get(id), id).toBe(text);
     }, 240_000);

@@ -8,7 +8,7 @@ import { venvPython } from "../src/util/paths.js";
 import {
   doneStates,
   finish,
-  killAtRound,
+  killAtRoundOneAndRerun,
   searchOf,
   spawnCli as cli,
   type SearchRecord,
@@ -124,20 +124,15 @@ describe.skipIf(!haveEngine)("adaptive budget search end to end (real engine, ti
     { timeout: 300_000 },
     async () => {
       const out = join(root, "killed");
-      const p = run(out);
-      const ended = finish(p);
-      await killAtRound(p, out, 1, 240_000);
-      await ended;
-      const seen = await doneStates(out);
-      const planned = (await searchOf(out))!.rounds;
-
-      const r = await finish(run(out));
-      expect(r.code, r.err).toBe(0);
-      const resumed = (await searchOf(out))!;
+      const { seen, planned, rerun, resumed, now } = await killAtRoundOneAndRerun(
+        () => run(out),
+        out,
+        240_000,
+      );
+      expect(rerun.code, rerun.err).toBe(0);
       expect(resumed.rounds.slice(0, planned.length)).toEqual(planned);
       expect(resumed).toEqual(clean);
       // A run done before the kill was never run again.
-      const now = await doneStates(out);
       for (const [id, text] of seen) expect(now.get(id)).toBe(text);
     },
   );

@@ -65,3 +65,18 @@ export async function killAtRound(
   }
   process.kill(-p.pid!, "SIGKILL");
 }
+
+/**
+ * A search started, SIGKILLed with its engine once plan.json records round 1, and started again to its end:
+ * what was done and planned at the kill, the rerun, and the record and done runs after it.
+ */
+export async function killAtRoundOneAndRerun(start: () => ChildProcess, dir: string, timeoutMs: number) {
+  const p = start();
+  const ended = finish(p);
+  await killAtRound(p, dir, 1, timeoutMs);
+  await ended;
+  const seen = await doneStates(dir);
+  const planned = (await searchOf(dir))!.rounds;
+  const rerun = await finish(start());
+  return { seen, planned, rerun, resumed: (await searchOf(dir))!, now: await doneStates(dir) };
+}
