@@ -50,6 +50,7 @@ export function searchRounds(spec: StudySpec): StudyRounds {
   let curves: Curve[] | null = null;
   let rounds: SearchRecord["rounds"] = [];
   let context: PlanContext | null = null;
+  let fixed: FixedCosts | null = null;
   // The first decision after a resume looks at every curve again: a recorded stop is shown until then, but
   // decided anew from the results (a larger max_rounds, say, lets a stopped curve go on).
   let resumed = true;
@@ -57,9 +58,10 @@ export function searchRounds(spec: StudySpec): StudyRounds {
     async design(store, ctx) {
       context = ctx;
       if (!curves) ({ curves, rounds } = await resume(store, spec, ctx));
+      fixed ??= fixedCosts(spec, ctx, curves);
       const budgets = new Map(curves.map((c) => [c.key, c.budgets]));
       const planned = searchPlan(spec, ctx, budgets);
-      return { ...planned, search: searchRecord(spec, ctx, curves, rounds) };
+      return { ...planned, search: searchRecord(spec, ctx, curves, rounds, fixed) };
     },
     async next(store) {
       const running = (curves ?? []).filter((c) => resumed || c.state === "running");
@@ -131,16 +133,40 @@ async function resume(
 
 const ROUND_ZERO = "round 0: the starting design (min_budget and a decade above it)";
 
+/**
+ * What does not change from round to round: each curve's dense-grid cost and the worst case. Each plans the
+ * study once per curve, so a search computes them once, not at every round.
+ */
+interface FixedCosts {
+  grid: Map<string, number>;
+  worst: SearchRecord["worst_case"];
+}
+
+function fixedCosts(spec: StudySpec, ctx: PlanContext, curves: readonly Curve[]): FixedCosts {
+  const grid = curves.map(
+    (c) => [c.key, passes(searchRuns(spec, ctx, [{ curve: c, budgets: DENSE_GRID }]))] as const,
+  );
+  return { grid: new Map(grid), worst: searchWorstCase(spec, ctx) };
+}
+
+function passes(runs: readonly PlannedRun[]): number {
+  return runs.reduce((sum, r) => sum + r.train_sample_passes, 0);
+}
+
 /** plan.json's record of the search: every curve's state and cost beside the dense grid, and the rounds. */
-function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds: SearchRecord["rounds"]) {
-  const passes = (runs: PlannedRun[]) => runs.reduce((sum, r) => sum + r.train_sample_passes, 0);
+function searchRecord(
+  spec: StudySpec,
+  ctx: PlanContext,
+  curves: Curve[],
+  rounds: SearchRecord["rounds"],
+  fixed: FixedCosts,
+) {
   const record: SearchRecord = {
     target: targetText(spec),
     target_ref: targetData(spec),
     max_rounds: spec.search!.max_rounds,
     curves: curves.map((c) => {
       const runs = searchRuns(spec, ctx, [{ curve: c, budgets: c.budgets }]);
-      const grid = searchRuns(spec, ctx, [{ curve: c, budgets: DENSE_GRID }]);
       return {
         curve: c.key,
         arm: c.arm,
@@ -153,11 +179,11 @@ function searchRecord(spec: StudySpec, ctx: PlanContext, curves: Curve[], rounds
         reason: c.reason,
         runs: runs.length,
         train_sample_passes: passes(runs),
-        grid_train_sample_passes: passes(grid),
+        grid_train_sample_passes: fixed.grid.get(c.key)!,
       };
     }),
     rounds,
-    worst_case: searchWorstCase(spec, ctx),
+    worst_case: fixed.worst,
   };
   return record;
 }
@@ -179,7 +205,7 @@ export function plannedSearch(spec: StudySpec, ctx: PlanContext) {
   );
   return {
     ...searchPlan(spec, ctx, new Map(curves.map((c) => [c.key, c.budgets]))),
-    search: searchRecord(spec, ctx, curves, rounds),
+    search: searchRecord(spec, ctx, curves, rounds, fixedCosts(spec, ctx, curves)),
   };
 }
 
